@@ -1,0 +1,283 @@
+// IR graph → ONNX ModelProto. One lowering per IR op; nothing else in nasprobe writes ONNX nodes
+// for the forward pass.
+import onnxProto, { type onnx } from "onnx-proto";
+import { type Activation, batchNormNodes, type Graph, type Node, numel } from "../ir/graph.js";
+
+// onnx-proto is CommonJS; its namespace comes through the default export under ESM.
+const pb = onnxProto.onnx;
+
+export const OPSET = 17;
+const FLOAT = pb.TensorProto.DataType.FLOAT;
+const INT64 = pb.TensorProto.DataType.INT64;
+
+/**
+ * - `inference`: BN normalises with running statistics, fed as `<bn>.running_mean|var`.
+ * - `train`: BN normalises with the batch's statistics and also outputs them as
+ *   `<bn>.batch_mean|var` (biased variance), so callers can update running statistics.
+ */
+export type BatchNormMode = "inference" | "train";
+
+export interface CompileOptions {
+  readonly bnMode: BatchNormMode;
+  /** Bake these tensors (params and running stats, by name) as initializers; the rest stay graph inputs. */
+  readonly initializers?: ReadonlyMap<string, Float32Array>;
+  /** Which of the graph's outputs to expose. */
+  readonly outputs?: ReadonlyArray<"features" | "logits">;
+  /** Further nodes whose outputs to expose, under their node names. */
+  readonly extraOutputs?: readonly number[];
+}
+
+export interface CompiledModel {
+  readonly bytes: Uint8Array;
+  /** Graph inputs other than `input`, in order: params and BN statistics not baked in. */
+  readonly weightInputs: readonly string[];
+  readonly outputNames: readonly string[];
+}
+
+export const runningMeanName = (bn: Node) => `${bn.name}.running_mean`;
+export const runningVarName = (bn: Node) => `${bn.name}.running_var`;
+export const batchMeanName = (bn: Node) => `${bn.name}.batch_mean`;
+export const batchVarName = (bn: Node) => `${bn.name}.batch_var`;
+
+const tensorName = (id: number) => `t${id}`;
+
+function valueInfo(name: string, dims: ReadonlyArray<number | string>): onnx.IValueInfoProto {
+  return {
+    name,
+    type: {
+      tensorType: {
+        elemType: FLOAT,
+        shape: { dim: dims.map((d) => (typeof d === "string" ? { dimParam: d } : { dimValue: d })) },
+      },
+    },
+  };
+}
+
+function floatTensor(name: string, dims: readonly number[], data: Float32Array): onnx.ITensorProto {
+  return {
+    name,
+    dims: [...dims],
+    dataType: FLOAT,
+    rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+  };
+}
+
+function intsAttr(name: string, ints: readonly number[]): onnx.IAttributeProto {
+  return { name, type: pb.AttributeProto.AttributeType.INTS, ints: [...ints] };
+}
+function intAttr(name: string, i: number): onnx.IAttributeProto {
+  return { name, type: pb.AttributeProto.AttributeType.INT, i };
+}
+function floatAttr(name: string, f: number): onnx.IAttributeProto {
+  return { name, type: pb.AttributeProto.AttributeType.FLOAT, f };
+}
+
+/** All named tensors a graph reads besides its input: params, then BN running statistics. */
+export function weightSpecs(graph: Graph, bnMode: BatchNormMode): Array<{ name: string; shape: number[] }> {
+  const specs = graph.nodes.flatMap((n) => n.params.map((p) => ({ name: p.name, shape: [...p.shape] })));
+  if (bnMode === "inference") {
+    for (const bn of batchNormNodes(graph)) {
+      const c = bn.shape[0]!;
+      specs.push({ name: runningMeanName(bn), shape: [c] }, { name: runningVarName(bn), shape: [c] });
+    }
+  }
+  return specs;
+}
+
+export function compileToOnnx(graph: Graph, options: CompileOptions): CompiledModel {
+  const nodes: onnx.INodeProto[] = [];
+  const initializers: onnx.ITensorProto[] = [];
+  const inputs: onnx.IValueInfoProto[] = [valueInfo("input", ["N", ...graph.inputShape])];
+  const outputs: onnx.IValueInfoProto[] = [];
+  const weightInputs: string[] = [];
+  const consts = new Set<string>();
+
+  const constant = (name: string, dims: number[], data: Float32Array | BigInt64Array) => {
+    if (consts.has(name)) return name;
+    consts.add(name);
+    if (data instanceof BigInt64Array) {
+      initializers.push({ name, dims, dataType: INT64, rawData: new Uint8Array(data.buffer) });
+    } else {
+      initializers.push(floatTensor(name, dims, data));
+    }
+    return name;
+  };
+
+  for (const spec of weightSpecs(graph, options.bnMode)) {
+    const baked = options.initializers?.get(spec.name);
+    if (baked) {
+      if (baked.length !== numel(spec.shape)) {
+        throw new Error(`initializer ${spec.name} has ${baked.length} values, expected ${numel(spec.shape)}`);
+      }
+      initializers.push(floatTensor(spec.name, spec.shape, baked));
+    } else {
+      inputs.push(valueInfo(spec.name, spec.shape));
+      weightInputs.push(spec.name);
+    }
+  }
+
+  const emit = (
+    opType: string,
+    input: string[],
+    output: string[],
+    attribute: onnx.IAttributeProto[] = [],
+  ) => {
+    nodes.push({ opType, input, output, attribute, name: `${output[0]}_${opType}` });
+  };
+
+  const exposed: Array<{ name: string; node: Node }> = [];
+
+  for (const node of graph.nodes) {
+    const out = tensorName(node.id);
+    const ins = node.inputs.map(tensorName);
+    const op = node.op;
+    switch (op.kind) {
+      case "input":
+        emit("Identity", ["input"], [out]);
+        break;
+      case "conv":
+        emit(
+          "Conv",
+          [ins[0]!, `${node.name}.weight`, ...(op.bias ? [`${node.name}.bias`] : [])],
+          [out],
+          [
+            intsAttr("kernel_shape", op.kernel),
+            intsAttr("strides", op.stride),
+            intsAttr("pads", op.pads),
+            intsAttr("dilations", op.dilation),
+            intAttr("group", op.groups),
+          ],
+        );
+        break;
+      case "batchnorm": {
+        const c = node.shape[0]!;
+        const scale = op.affine
+          ? `${node.name}.gamma`
+          : constant(`ones_${c}`, [c], new Float32Array(c).fill(1));
+        const shift = op.affine ? `${node.name}.beta` : constant(`zeros_${c}`, [c], new Float32Array(c));
+        let mean = runningMeanName(node);
+        let variance = runningVarName(node);
+        if (options.bnMode === "train") {
+          const axes = node.shape.length === 3 ? [0, 2, 3] : [0];
+          mean = batchMeanName(node);
+          variance = batchVarName(node);
+          const meanKeep = `${out}_mean_keep`;
+          emit("ReduceMean", [ins[0]!], [meanKeep], [intsAttr("axes", axes), intAttr("keepdims", 1)]);
+          emit("Reshape", [meanKeep, constant(`shape_${c}`, [1], BigInt64Array.from([BigInt(c)]))], [mean]);
+          emit("Sub", [ins[0]!, meanKeep], [`${out}_centered`]);
+          emit("Mul", [`${out}_centered`, `${out}_centered`], [`${out}_sq`]);
+          emit("ReduceMean", [`${out}_sq`], [variance], [intsAttr("axes", axes), intAttr("keepdims", 0)]);
+          outputs.push(valueInfo(mean, [c]), valueInfo(variance, [c]));
+        }
+        emit(
+          "BatchNormalization",
+          [ins[0]!, scale, shift, mean, variance],
+          [out],
+          [floatAttr("epsilon", op.eps)],
+        );
+        break;
+      }
+      case "act":
+        lowerActivation(op.fn, ins[0]!, out, emit, constant);
+        break;
+      case "pool":
+        emit(
+          op.mode === "avg" ? "AveragePool" : "MaxPool",
+          [ins[0]!],
+          [out],
+          [
+            intsAttr("kernel_shape", op.kernel),
+            intsAttr("strides", op.stride),
+            intsAttr("pads", op.pads),
+            ...(op.mode === "avg" ? [intAttr("count_include_pad", op.countIncludePad ? 1 : 0)] : []),
+          ],
+        );
+        break;
+      case "globalAvgPool":
+        emit("GlobalAveragePool", [ins[0]!], [`${out}_pooled`]);
+        emit("Flatten", [`${out}_pooled`], [out], [intAttr("axis", 1)]);
+        break;
+      case "add":
+        emit("Sum", ins, [out]);
+        break;
+      case "concat":
+        emit("Concat", ins, [out], [intAttr("axis", 1)]);
+        break;
+      case "linear":
+        emit(
+          "Gemm",
+          [ins[0]!, `${node.name}.weight`, ...(op.bias ? [`${node.name}.bias`] : [])],
+          [out],
+          [intAttr("transB", 1)],
+        );
+        break;
+      case "flatten":
+        emit("Flatten", [ins[0]!], [out], [intAttr("axis", 1)]);
+        break;
+      case "identity":
+        emit("Identity", [ins[0]!], [out]);
+        break;
+      case "zero":
+        emit("Mul", [ins[0]!, constant("zero_scalar", [], new Float32Array([0]))], [out]);
+        break;
+    }
+  }
+
+  const wanted = options.outputs ?? ["features", "logits"];
+  for (const which of wanted) exposed.push({ name: which, node: graph.nodes[graph[which]]! });
+  for (const id of options.extraOutputs ?? [])
+    exposed.push({ name: graph.nodes[id]!.name, node: graph.nodes[id]! });
+  for (const { name, node } of exposed) {
+    emit("Identity", [tensorName(node.id)], [name]);
+    outputs.push(valueInfo(name, ["N", ...node.shape]));
+  }
+
+  const model = pb.ModelProto.create({
+    irVersion: 8,
+    producerName: "nasprobe",
+    opsetImport: [{ domain: "", version: OPSET }],
+    graph: { name: "nasprobe", node: nodes, initializer: initializers, input: inputs, output: outputs },
+  });
+  return {
+    bytes: pb.ModelProto.encode(model).finish(),
+    weightInputs,
+    outputNames: outputs.map((o) => o.name!),
+  };
+}
+
+type Emit = (opType: string, input: string[], output: string[], attribute?: onnx.IAttributeProto[]) => void;
+type Constant = (name: string, dims: number[], data: Float32Array) => string;
+
+/** Activations that are a single ONNX op. */
+const SINGLE_OP_ACTIVATIONS: Partial<Record<Activation, { opType: string; alpha?: number }>> = {
+  relu: { opType: "Relu" },
+  tanh: { opType: "Tanh" },
+  sigmoid: { opType: "Sigmoid" },
+  erf: { opType: "Erf" },
+  elu: { opType: "Elu", alpha: 1 },
+  softplus: { opType: "Softplus" },
+  leaky_relu: { opType: "LeakyRelu", alpha: 0.01 },
+  identity: { opType: "Identity" },
+};
+
+function lowerActivation(fn: Activation, x: string, out: string, emit: Emit, constant: Constant): void {
+  const single = SINGLE_OP_ACTIVATIONS[fn];
+  if (single) {
+    emit(single.opType, [x], [out], single.alpha === undefined ? [] : [floatAttr("alpha", single.alpha)]);
+    return;
+  }
+  const scalar = (v: number) => constant(`scalar_${v}`, [], new Float32Array([v]));
+  if (fn === "swish") {
+    emit("Sigmoid", [x], [`${out}_sig`]);
+    emit("Mul", [x, `${out}_sig`], [out]);
+  } else if (fn === "gelu") {
+    // Exact GELU: x·Φ(x) = 0.5·x·(1 + erf(x/√2)); opset 17 has no Gelu op.
+    emit("Mul", [x, scalar(Math.SQRT1_2)], [`${out}_s`]);
+    emit("Erf", [`${out}_s`], [`${out}_erf`]);
+    emit("Add", [`${out}_erf`, scalar(1)], [`${out}_p`]);
+    emit("Mul", [x, `${out}_p`], [`${out}_xp`]);
+    emit("Mul", [`${out}_xp`, scalar(0.5)], [out]);
+  } else {
+    throw new Error(`no ONNX lowering for activation ${fn}`);
+  }
+}

@@ -1,0 +1,174 @@
+// NAS-Bench-201 topology space: a 4-node cell with 6 edges, each one of 5 ops (5^6 = 15,625 cells),
+// stacked as in the benchmark's TinyNetwork (xautodl models/cell_infers/tiny_network.py).
+import { GraphBuilder, type Ref } from "../ir/builder.js";
+import type { Graph } from "../ir/graph.js";
+import type { Rng } from "../util/random.js";
+import type { BuildOptions, SearchSpace } from "./space.js";
+
+export const NB201_OPS = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"] as const;
+export type Nb201Op = (typeof NB201_OPS)[number];
+
+/** Edges in canonical order: (to=1,from=0), (2,0), (2,1), (3,0), (3,1), (3,2). */
+export const NB201_EDGES: ReadonlyArray<readonly [to: number, from: number]> = [
+  [1, 0],
+  [2, 0],
+  [2, 1],
+  [3, 0],
+  [3, 1],
+  [3, 2],
+];
+
+/** One op per edge, in NB201_EDGES order. */
+export type Nb201Arch = readonly Nb201Op[];
+
+const NUM_EDGES = NB201_EDGES.length;
+
+function isOp(text: string): text is Nb201Op {
+  return (NB201_OPS as readonly string[]).includes(text);
+}
+
+export function parseNb201(text: string): Nb201Arch {
+  const fail = (why: string): never => {
+    throw new Error(`invalid NB201 arch string "${text}": ${why}`);
+  };
+  const nodes = text.trim().split("+");
+  if (nodes.length !== 3) fail(`expected 3 node groups separated by '+', found ${nodes.length}`);
+  const ops: Nb201Op[] = [];
+  nodes.forEach((group, g) => {
+    const to = g + 1;
+    if (!group.startsWith("|") || !group.endsWith("|") || group.length < 2) {
+      fail(`node ${to} group "${group}" must be wrapped in '|'`);
+    }
+    const edges = group.slice(1, -1).split("|");
+    if (edges.length !== to) fail(`node ${to} needs ${to} inputs, found ${edges.length}`);
+    edges.forEach((edge, from) => {
+      const [op, source, ...rest] = edge.split("~");
+      if (op === undefined || source === undefined || rest.length > 0)
+        fail(`edge "${edge}" must be op~input`);
+      if (!isOp(op!)) fail(`unknown op "${op}" (known: ${NB201_OPS.join(", ")})`);
+      if (source !== String(from)) fail(`node ${to} input ${from} is written as ~${source}`);
+      ops.push(op as Nb201Op);
+    });
+  });
+  return ops;
+}
+
+export function formatNb201(arch: Nb201Arch): string {
+  if (arch.length !== NUM_EDGES) throw new Error(`NB201 arch needs ${NUM_EDGES} ops, got ${arch.length}`);
+  const groups: string[] = [];
+  for (let to = 1; to <= 3; to++) {
+    const edges = NB201_EDGES.map((e, i) => [e, arch[i]!] as const)
+      .filter(([[t]]) => t === to)
+      .map(([[, from], op]) => `${op}~${from}`);
+    groups.push(`|${edges.join("|")}|`);
+  }
+  return groups.join("+");
+}
+
+/** Position of an arch in base-5 edge order (our enumeration order, not the benchmark's index). */
+export function nb201Ordinal(arch: Nb201Arch): number {
+  return arch.reduce((acc, op) => acc * NB201_OPS.length + NB201_OPS.indexOf(op), 0);
+}
+
+export function nb201FromOrdinal(ordinal: number): Nb201Arch {
+  const ops: Nb201Op[] = [];
+  for (let i = 0; i < NUM_EDGES; i++) {
+    ops.unshift(NB201_OPS[ordinal % NB201_OPS.length]!);
+    ordinal = Math.floor(ordinal / NB201_OPS.length);
+  }
+  return ops;
+}
+
+export interface Nb201MacroOptions {
+  /** Stem width; stages use C, 2C, 4C. Benchmark: 16. */
+  readonly channels?: number;
+  /** Cells per stage. Benchmark: 5. */
+  readonly cellsPerStage?: number;
+}
+
+function reluConvBn(
+  b: GraphBuilder,
+  x: Ref,
+  out: number,
+  kernel: number,
+  stride: number,
+  padding: number,
+): Ref {
+  // xautodl ReLUConvBN: conv bias = not affine, and affine BN everywhere in the benchmark network.
+  return b.batchNorm(b.conv(b.relu(x), out, kernel, { stride, padding }));
+}
+
+function cell(b: GraphBuilder, x: Ref, arch: Nb201Arch, channels: number): Ref {
+  const nodes: Ref[] = [x];
+  for (let to = 1; to <= 3; to++) {
+    const terms: Ref[] = [];
+    NB201_EDGES.forEach(([t, from], i) => {
+      if (t !== to) return;
+      const input = nodes[from]!;
+      terms.push(
+        b.within(`e${to}${from}`, () => {
+          switch (arch[i]!) {
+            case "none":
+              return b.zero(input);
+            case "skip_connect":
+              return b.identity(input);
+            case "nor_conv_1x1":
+              return reluConvBn(b, input, channels, 1, 1, 0);
+            case "nor_conv_3x3":
+              return reluConvBn(b, input, channels, 3, 1, 1);
+            case "avg_pool_3x3":
+              return b.avgPool(input, 3, { stride: 1, padding: 1, countIncludePad: false });
+          }
+        }),
+      );
+    });
+    nodes.push(b.within(`n${to}`, () => b.add(terms)));
+  }
+  return nodes[3]!;
+}
+
+/** xautodl ResNetBasicblock with stride 2: two ReLUConvBN 3×3 and an avg-pool + 1×1 conv shortcut. */
+function resnetReduction(b: GraphBuilder, x: Ref, out: number): Ref {
+  const a = b.within("conv_a", () => reluConvBn(b, x, out, 3, 2, 1));
+  const branch = b.within("conv_b", () => reluConvBn(b, a, out, 3, 1, 1));
+  const shortcut = b.within("down", () => b.conv(b.avgPool(x, 2, { stride: 2 }), out, 1));
+  return b.add([shortcut, branch]);
+}
+
+export function buildNb201(arch: Nb201Arch, options: BuildOptions & Nb201MacroOptions): Graph {
+  const c = options.channels ?? 16;
+  const n = options.cellsPerStage ?? 5;
+  const b = new GraphBuilder(options.inputShape);
+  let x = b.within("stem", () => b.batchNorm(b.conv(b.input, c, 3, { padding: 1 })));
+  const widths = [c, 2 * c, 4 * c];
+  widths.forEach((width, stage) => {
+    if (stage > 0) x = b.within(`reduce${stage}`, () => resnetReduction(b, x, width));
+    for (let i = 0; i < n; i++) x = b.within(`s${stage}c${i}`, () => cell(b, x, arch, width));
+  });
+  const features = b.within("head", () => b.globalAvgPool(b.relu(b.batchNorm(x))));
+  const logits = b.within("head", () => b.linear(features, options.numClasses));
+  return b.build({ features, logits });
+}
+
+export const nb201: SearchSpace<Nb201Arch> = {
+  name: "nb201",
+  size: NB201_OPS.length ** NUM_EDGES,
+  parse: parseNb201,
+  format: formatNb201,
+  sample(rng: Rng): Nb201Arch {
+    return Array.from({ length: NUM_EDGES }, () => NB201_OPS[rng.int(NB201_OPS.length)]!);
+  },
+  *enumerate(): Iterable<Nb201Arch> {
+    for (let i = 0; i < NB201_OPS.length ** NUM_EDGES; i++) yield nb201FromOrdinal(i);
+  },
+  neighbours(arch: Nb201Arch): Nb201Arch[] {
+    const out: Nb201Arch[] = [];
+    arch.forEach((current, i) => {
+      for (const op of NB201_OPS) {
+        if (op !== current) out.push(arch.map((o, j) => (j === i ? op : o)));
+      }
+    });
+    return out;
+  },
+  build: buildNb201,
+};
