@@ -1,0 +1,154 @@
+// `npm run bench`: where the time of an NNGP score goes, against this machine's practical peak and
+// PyTorch CPU. Prints figures and ratios; asserts nothing.
+import { spawnSync } from "node:child_process";
+import { availableParallelism } from "node:os";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { NNGP_PRESETS } from "../src/cli/score.js";
+import { subset, takeFirst } from "../src/data/imageSet.js";
+import { DEFAULT_DATASET, loadDataset } from "../src/data/index.js";
+import { GraphBuilder } from "../src/ir/builder.js";
+import { flops } from "../src/ir/cost.js";
+import { initWeights } from "../src/ir/init.js";
+import { NNGP_DEFAULTS, nngpScore } from "../src/metrics/nngp.js";
+import { forwardOutput, newTimings } from "../src/onnx/forward.js";
+import { buildNb201, formatNb201, nb201, parseNb201 } from "../src/spaces/nb201.js";
+import { Rng } from "../src/util/random.js";
+import { sharedDataPath } from "../src/util/sharedData.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const threads = availableParallelism();
+const TYPICAL =
+  "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|";
+
+const fmt = (x: number, d = 2) => x.toFixed(d);
+const log = (line = "") => process.stdout.write(`${line}\n`);
+
+/** GFLOP/s (2 × multiply-accumulates) of a plain 3×3-conv stack: the practical peak of ORT here. */
+async function peakGflops(): Promise<number> {
+  const b = new GraphBuilder([64, 32, 32]);
+  let x = b.input;
+  for (let i = 0; i < 16; i++) x = b.relu(b.conv(x, 64, 3, { padding: 1 }));
+  const features = b.globalAvgPool(x);
+  const graph = b.build({ features, logits: features });
+  const batch = 128;
+  const images = new Float32Array(batch * 64 * 32 * 32).map((_, i) => Math.sin(i));
+  const timings = newTimings();
+  const weights = initWeights(graph, "kaiming_normal", 0);
+  const count = batch * 6;
+  const repeated = new Float32Array(count * 64 * 32 * 32);
+  for (let r = 0; r < 6; r++) repeated.set(images, r * images.length);
+  await forwardOutput(
+    graph,
+    weights,
+    { data: images, count: batch },
+    {
+      output: "features",
+      bnMode: "inference",
+      batchSize: batch,
+      runtime: { threads },
+      timings: newTimings(),
+    },
+  );
+  await forwardOutput(
+    graph,
+    weights,
+    { data: repeated, count },
+    { output: "features", bnMode: "inference", batchSize: batch, runtime: { threads }, timings },
+  );
+  return (2 * flops(graph) * count) / timings.run / 1e9;
+}
+
+function torchImagesPerSecond(arch: string, images: number): number | undefined {
+  const probe = spawnSync("python3", ["-c", "import torch"], { encoding: "utf8" });
+  if (probe.status !== 0) return undefined;
+  const r = spawnSync(
+    "python3",
+    [resolve(here, "torch_nb201.py"), arch, String(images), "128", String(threads)],
+    {
+      encoding: "utf8",
+    },
+  );
+  if (r.status !== 0) throw new Error(`torch benchmark failed: ${r.stderr}`);
+  const { seconds, images: done } = JSON.parse(r.stdout.trim().split("\n").pop()!);
+  return done / seconds;
+}
+
+async function main(): Promise<void> {
+  const cifar = sharedDataPath("cifar10-subset");
+  const spec = cifar ? `cifar10:${cifar}` : DEFAULT_DATASET;
+  const preset = NNGP_PRESETS.default;
+  const data = loadDataset(spec, { seed: 0, trainCount: preset.nTrain + preset.nVal });
+  const split = (nTrain: number, nVal: number) => ({
+    train: takeFirst(data.train, nTrain),
+    val: subset(
+      data.train,
+      Array.from({ length: nVal }, (_, i) => data.train.count - nVal + i),
+    ),
+  });
+  const inputShape = [data.train.channels, data.train.height, data.train.width];
+  log(`nasprobe NNGP benchmark — ${threads} threads, data ${cifar ? "CIFAR-10 subset" : spec}`);
+
+  const peak = await peakGflops();
+  log(`practical peak (16×conv3×3 C=64 32×32, batch 128, ONNX Runtime): ${fmt(peak, 1)} GFLOP/s`);
+  log();
+
+  const graph = buildNb201(parseNb201(TYPICAL), { inputShape, numClasses: 10 });
+  const macs = flops(graph);
+  const { train, val } = split(preset.nTrain, preset.nVal);
+  const start = performance.now();
+  const r = await nngpScore(graph, { train, val }, { ensemble: preset.ensemble }, { threads });
+  const total = (performance.now() - start) / 1000;
+  const images = preset.ensemble * (train.count + val.count + NNGP_DEFAULTS.bnUpdateBatch);
+  const forwardGflops = (2 * macs * images) / r.timings.forward / 1e9;
+  const overhead = total - r.timings.forward - r.timings.kernel;
+  log(
+    `NNGP default (n_train ${preset.nTrain}, n_val ${preset.nVal}, ensemble ${preset.ensemble}) on ${TYPICAL}`,
+  );
+  log(
+    `  ${fmt(macs / 1e6, 1)} MFLOPs/image (NB201 count), ${images} images, ${fmt((2 * macs * images) / 1e9, 0)} GFLOP forward`,
+  );
+  log(`  total            ${fmt(total)} s/arch   (score ${fmt(r.score, 3)})`);
+  log(
+    `  forward passes   ${fmt(r.timings.forward)} s   ${fmt(images / r.timings.forward, 0)} img/s   ${fmt(forwardGflops, 1)} GFLOP/s = ${fmt((100 * forwardGflops) / peak, 0)}% of peak`,
+  );
+  log(
+    `  kernel algebra   ${fmt(r.timings.kernel)} s   = ${fmt((100 * r.timings.kernel) / r.timings.forward, 1)}% of forward`,
+  );
+  log(
+    `  overhead         ${fmt(overhead)} s   (sessions ${fmt(r.timings.setup)} s, weight init ${fmt(r.timings.init)} s)`,
+  );
+
+  const torchRate = torchImagesPerSecond(TYPICAL, 1536);
+  if (torchRate === undefined) log("  PyTorch CPU: not installed (apt-get install python3-torch to compare)");
+  else {
+    const torchGflops = (2 * macs * torchRate) / 1e9;
+    const ours = images / r.timings.forward;
+    log(
+      `  PyTorch CPU (eval, no_grad, batch 128): ${fmt(torchRate, 0)} img/s ${fmt(torchGflops, 1)} GFLOP/s → nasprobe ${fmt(ours / torchRate, 2)}× PyTorch`,
+    );
+  }
+  log();
+
+  const fast = NNGP_PRESETS.fast;
+  const fastSplit = split(fast.nTrain, fast.nVal);
+  const rng = new Rng(1, "bench-fast");
+  const seconds: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const arch = nb201.sample(rng);
+    const g = buildNb201(arch, { inputShape, numClasses: 10 });
+    const t0 = performance.now();
+    await nngpScore(g, fastSplit, { ensemble: fast.ensemble }, { threads });
+    seconds.push((performance.now() - t0) / 1000);
+    if (i === 0)
+      log(
+        `--preset fast (n_train ${fast.nTrain}, n_val ${fast.nVal}, ensemble ${fast.ensemble}); first arch ${formatNb201(arch)}`,
+      );
+  }
+  seconds.sort((a, b) => a - b);
+  log(
+    `  median ${fmt(seconds[10]!)} s/arch over 20 random NB201 archs (min ${fmt(seconds[0]!)}, max ${fmt(seconds[19]!)})`,
+  );
+}
+
+await main();

@@ -1,0 +1,51 @@
+// `nasprobe export`: a standalone .onnx (weights baked in, inference-mode BN) other tools can open.
+import { renameSync, writeFileSync } from "node:fs";
+import type { Command } from "commander";
+import { INIT_SCHEMES, type InitScheme, initWeights } from "../ir/init.js";
+import { compileToOnnx } from "../onnx/compile.js";
+import { freshRunningStatistics } from "../onnx/forward.js";
+import { getSpace } from "../spaces/index.js";
+import { nonNegativeInt, positiveInt, shape } from "./options.js";
+
+export function registerExport(program: Command): void {
+  program
+    .command("export")
+    .description(
+      "write an architecture at initialisation as a standalone ONNX model (input → logits, features)",
+    )
+    .option("--space <name>", "search space", "nb201")
+    .requiredOption("--arch <string>", "architecture string")
+    .requiredOption("--out <file.onnx>", "output file")
+    .option("--input-shape <C,H,W>", "input shape", shape("--input-shape"), [3, 32, 32])
+    .option("--classes <n>", "number of classes", positiveInt("--classes"), 10)
+    .option("--seed <n>", "seed of the random weights", nonNegativeInt("--seed"), 0)
+    .option("--init <scheme>", `weight init: ${INIT_SCHEMES.join(" | ")}`, "kaiming_normal")
+    .action(
+      (o: {
+        space: string;
+        arch: string;
+        out: string;
+        inputShape: number[];
+        classes: number;
+        seed: number;
+        init: string;
+      }) => {
+        if (!(INIT_SCHEMES as readonly string[]).includes(o.init))
+          throw new Error(`unknown --init "${o.init}"`);
+        const space = getSpace(o.space);
+        const graph = space.build(space.parse(o.arch), { inputShape: o.inputShape, numClasses: o.classes });
+        const weights = initWeights(graph, o.init as InitScheme, o.seed, "export");
+        for (const [name, v] of freshRunningStatistics(graph)) weights.set(name, v);
+        const model = compileToOnnx(graph, {
+          bnMode: "inference",
+          initializers: weights,
+          outputs: ["logits", "features"],
+        });
+        // Write beside the target, then rename: a crash never leaves a half-written model.
+        const tmp = `${o.out}.tmp-${process.pid}`;
+        writeFileSync(tmp, model.bytes);
+        renameSync(tmp, o.out);
+        process.stderr.write(`wrote ${o.out} (${model.bytes.length} bytes)\n`);
+      },
+    );
+}

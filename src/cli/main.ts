@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// The nasprobe command line. Every failure ends as one `nasprobe: error: …` line and exit code 1.
+import { Command, CommanderError } from "commander";
+import { VERSION } from "../version.js";
+import { registerCorrelate } from "./correlate.js";
+import { registerExport } from "./export.js";
+import { registerInfo } from "./info.js";
+import { registerScore } from "./score.js";
+
+const program = new Command()
+  .name("nasprobe")
+  .description("training-free neural architecture search: score networks at initialisation")
+  .version(VERSION)
+  .showHelpAfterError("(add --help for usage)")
+  .exitOverride();
+
+registerInfo(program);
+registerScore(program);
+registerCorrelate(program);
+registerExport(program);
+for (const command of program.commands) command.exitOverride();
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Commander already printed its message (or the help/version text).
+    process.exitCode = error.exitCode;
+  } else {
+    process.stderr.write(`nasprobe: error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,6 @@
+// The package version, recorded with every stored result.
+import { readFileSync } from "node:fs";
+
+export const VERSION: string = JSON.parse(
+  readFileSync(new URL("../package.json", import.meta.url), "utf8"),
+).version;
