@@ -129,7 +129,10 @@ async function runScore(o: ScoreOptions): Promise<void> {
       `${archStrs.length - todo.length} of ${archStrs.length} already in ${o.out}; skipping them\n`,
     );
   }
-  if (todo.length === 0) return;
+  if (todo.length === 0) {
+    new JsonlWriter(o.out).close(); // still cut off a torn last line from a crashed run
+    return;
+  }
 
   const dataset = loadDataset(o.data, { seed: o.dataSeed, trainCount: nTrain + nVal });
   if (dataset.train.count < nTrain + nVal) {
@@ -179,6 +182,8 @@ async function runScore(o: ScoreOptions): Promise<void> {
     .sort((a, b) => b.score - a.score);
   process.stdout.write(`top architectures by NNGP validation accuracy (${o.out}):\n`);
   for (const r of scored.slice(0, 5)) {
-    process.stdout.write(`  ${r.score.toFixed(3)}  (held-out ε ${r.held_out_score.toFixed(3)})  ${r.arch_str}\n`);
+    process.stdout.write(
+      `  ${r.score.toFixed(3)}  (held-out ε ${r.held_out_score.toFixed(3)})  ${r.arch_str}\n`,
+    );
   }
 }

@@ -1,0 +1,157 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import * as ort from "onnxruntime-node";
+import { spearman } from "../benchmarks/rankStats.js";
+import { flops, paramCount } from "../ir/cost.js";
+import { buildNb201, parseNb201 } from "../spaces/nb201.js";
+import { readJsonl } from "../store/jsonl.js";
+
+const main = resolve(fileURLToPath(import.meta.url), "../main.ts");
+const dir = mkdtempSync(join(tmpdir(), "nasprobe-cli-"));
+const ARCH =
+  "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|";
+const ARCH2 = "|nor_conv_1x1~0|+|none~0|skip_connect~1|+|avg_pool_3x3~0|nor_conv_1x1~1|none~2|";
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ["--import", "tsx", main, ...args], { encoding: "utf8", maxBuffer: 1 << 26 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test("bad input ends in one error line and a non-zero exit", () => {
+  const cases: Array<[string[], RegExp]> = [
+    [["info", "--arch", "|nor_conv_3x3~0|+|none~0|"], /invalid NB201 arch string .*3 node groups/],
+    [["info", "--space", "nb999", "--all"], /unknown search space "nb999"/],
+    [["score", "--sample", "0", "--out", join(dir, "x.jsonl")], /--sample needs a positive integer/],
+    [
+      ["score", "--arch", ARCH, "--sample", "3", "--out", join(dir, "x.jsonl")],
+      /exactly one of --arch, --sample or --all/,
+    ],
+    [
+      ["score", "--arch", ARCH, "--data", "nowhere-data", "--out", join(dir, "x.jsonl")],
+      /unknown dataset "nowhere-data"/,
+    ],
+    [["info", "--all", "--bogus"], /unknown option '--bogus'/],
+  ];
+  for (const [args, message] of cases) {
+    const r = cli(...args);
+    assert.notEqual(r.code, 0, args.join(" "));
+    assert.match(r.stderr, message);
+    assert.ok(r.stderr.trim().split("\n")[0]!.match(message), `first line names the fault: ${r.stderr}`);
+  }
+  assert.equal(existsSync(join(dir, "x.jsonl")), false, "no results file is created by a failed command");
+});
+
+test("info --all lists every architecture with params and NB201 FLOPs", () => {
+  const r = cli("info", "--space", "nb201", "--all", "--format", "csv");
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split("\n");
+  assert.equal(lines[0], "arch_str,params,flops");
+  assert.equal(lines.length, 15626);
+  const row = lines.find((l) => l.startsWith(`${ARCH},`))!;
+  const graph = buildNb201(parseNb201(ARCH), { inputShape: [3, 32, 32], numClasses: 10 });
+  assert.equal(row, `${ARCH},${paramCount(graph)},${+(flops(graph) / 1e6).toFixed(6)}`);
+  assert.equal(row, `${ARCH},802426,113.95137`); // the NB201 table's row for this cell
+});
+
+test("score writes one line per architecture, resumes, and repairs a torn last line", () => {
+  const out = join(dir, "scores.jsonl");
+  const args = [
+    "score",
+    "--arch",
+    ARCH,
+    ARCH2,
+    "--n-train",
+    "40",
+    "--n-val",
+    "20",
+    "--ensemble",
+    "1",
+    "--out",
+    out,
+  ];
+  const first = cli(...args);
+  assert.equal(first.code, 0, first.stderr);
+  const records = readJsonl<{ arch_str: string; score: number; seed: number; settings: { n_train: number } }>(
+    out,
+  );
+  assert.deepEqual(
+    records.map((r) => r.arch_str),
+    [ARCH, ARCH2],
+  );
+  for (const r of records) {
+    assert.ok(r.score > 0 && r.score <= 1);
+    assert.equal(r.settings.n_train, 40);
+  }
+  // A crash mid-write leaves a partial line; the re-run must cut it and skip what is done.
+  appendFileSync(out, '{"arch_str": "|none~0|+');
+  const second = cli(...args);
+  assert.equal(second.code, 0, second.stderr);
+  assert.match(second.stderr, /2 of 2 already in/);
+  const after = readFileSync(out, "utf8");
+  assert.ok(after.endsWith("\n"));
+  assert.equal(after.trim().split("\n").length, 2);
+  // Same seed, same score: a new file with the same command reproduces it exactly.
+  const again = join(dir, "again.jsonl");
+  assert.equal(cli(...args.slice(0, -1), again).code, 0);
+  assert.deepEqual(
+    readJsonl<{ score: number }>(again).map((r) => r.score),
+    records.map((r) => r.score),
+  );
+});
+
+test("correlate ranks scores against a table column and prints baselines", () => {
+  const table = join(dir, "table.csv");
+  const archs = [
+    ARCH,
+    ARCH2,
+    "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|",
+    "|skip_connect~0|+|none~0|none~1|+|none~0|none~1|none~2|",
+  ];
+  const acc = [93.1, 80.2, 10.0, 55.5];
+  const params = [0.8, 0.1, 0.07, 0.07];
+  writeFileSync(
+    table,
+    `arch_str,acc,params_c10_M\n${archs.map((a, i) => `${a},${acc[i]},${params[i]}`).join("\n")}\n`,
+  );
+  const scores = join(dir, "corr.jsonl");
+  const score = [0.5, 0.4, 0.1, 0.3];
+  writeFileSync(
+    scores,
+    archs.map((a, i) => JSON.stringify({ arch_str: a, score: score[i] })).join("\n") + "\n",
+  );
+  const r = cli("correlate", "--table", table, "--scores", scores, "--target", "acc");
+  assert.equal(r.code, 0, r.stderr);
+  const rho = spearman(score, acc);
+  assert.equal(rho, 1);
+  assert.match(r.stdout, /Spearman rho\s+1\.000/);
+  assert.match(r.stdout, /baseline: params_c10_M/);
+  const bad = cli("correlate", "--table", table, "--scores", scores, "--target", "c10_test_200");
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /c10_test_200/);
+});
+
+test("export writes a standalone ONNX model that ONNX Runtime runs", async () => {
+  const out = join(dir, "model.onnx");
+  const r = cli("export", "--arch", ARCH, "--out", out, "--seed", "3");
+  assert.equal(r.code, 0, r.stderr);
+  const session = await ort.InferenceSession.create(out);
+  assert.deepEqual(session.inputNames, ["input"]);
+  const x = new ort.Tensor(
+    "float32",
+    new Float32Array(2 * 3 * 32 * 32).map((_, i) => Math.cos(i)),
+    [2, 3, 32, 32],
+  );
+  const y = await session.run({ input: x });
+  assert.deepEqual(y.logits!.dims, [2, 10]);
+  assert.deepEqual(y.features!.dims, [2, 64]);
+  assert.ok([...(y.logits!.data as Float32Array)].every(Number.isFinite));
+  // Deterministic in the seed.
+  const copy = join(dir, "model2.onnx");
+  assert.equal(cli("export", "--arch", ARCH, "--out", copy, "--seed", "3").code, 0);
+  assert.deepEqual(readFileSync(copy), readFileSync(out));
+});
