@@ -11,7 +11,8 @@ import { GraphBuilder } from "../src/ir/builder.js";
 import { flops } from "../src/ir/cost.js";
 import { initWeights } from "../src/ir/init.js";
 import { NNGP_DEFAULTS, nngpScore } from "../src/metrics/nngp.js";
-import { forwardOutput, newTimings } from "../src/onnx/forward.js";
+import { compileToOnnx } from "../src/onnx/compile.js";
+import { OnnxSession } from "../src/onnx/runtime.js";
 import { buildNb201, formatNb201, nb201, parseNb201 } from "../src/spaces/nb201.js";
 import { Rng } from "../src/util/random.js";
 import { sharedDataPath } from "../src/util/sharedData.js";
@@ -25,50 +26,41 @@ const fmt = (x: number, d = 2) => x.toFixed(d);
 const log = (line = "") => process.stdout.write(`${line}\n`);
 
 /** GFLOP/s (2 × multiply-accumulates) of a plain 3×3-conv stack: the practical peak of ORT here. */
-async function peakGflops(): Promise<number> {
+async function peakGflops(batch: number): Promise<number> {
   const b = new GraphBuilder([64, 32, 32]);
   let x = b.input;
   for (let i = 0; i < 16; i++) x = b.relu(b.conv(x, 64, 3, { padding: 1 }));
   const features = b.globalAvgPool(x);
   const graph = b.build({ features, logits: features });
-  const batch = 128;
-  const images = new Float32Array(batch * 64 * 32 * 32).map((_, i) => Math.sin(i));
-  const timings = newTimings();
   const weights = initWeights(graph, "kaiming_normal", 0);
-  const count = batch * 6;
-  const repeated = new Float32Array(count * 64 * 32 * 32);
-  for (let r = 0; r < 6; r++) repeated.set(images, r * images.length);
-  await forwardOutput(
-    graph,
-    weights,
-    { data: images, count: batch },
-    {
-      output: "features",
-      bnMode: "inference",
-      batchSize: batch,
-      runtime: { threads },
-      timings: newTimings(),
-    },
-  );
-  await forwardOutput(
-    graph,
-    weights,
-    { data: repeated, count },
-    { output: "features", bnMode: "inference", batchSize: batch, runtime: { threads }, timings },
-  );
-  return (2 * flops(graph) * count) / timings.run / 1e9;
+  const model = compileToOnnx(graph, { bnMode: "inference", initializers: weights, outputs: ["features"] });
+  const session = await OnnxSession.create(model.bytes, { threads });
+  const input = {
+    data: new Float32Array(batch * 64 * 32 * 32).map((_, i) => Math.sin(i)),
+    dims: [batch, 64, 32, 32],
+  };
+  await session.run({ input }); // warm-up
+  const runs = 8;
+  const start = performance.now();
+  for (let r = 0; r < runs; r++) await session.run({ input });
+  const seconds = (performance.now() - start) / 1000;
+  await session.release();
+  return (2 * flops(graph) * batch * runs) / seconds / 1e9;
+}
+
+/** Debian's python3-torch lives under the system interpreter, which may not be first on PATH. */
+function pythonWithTorch(): string | undefined {
+  for (const python of [process.env.PYTHON, "/usr/bin/python3", "python3"]) {
+    if (python && spawnSync(python, ["-c", "import torch"]).status === 0) return python;
+  }
+  return undefined;
 }
 
 function torchImagesPerSecond(arch: string, images: number): number | undefined {
-  const probe = spawnSync("python3", ["-c", "import torch"], { encoding: "utf8" });
-  if (probe.status !== 0) return undefined;
-  const r = spawnSync(
-    "python3",
-    [resolve(here, "torch_nb201.py"), arch, String(images), "128", String(threads)],
-    {
-      encoding: "utf8",
-    },
-  );
+  const python = pythonWithTorch();
+  if (!python) return undefined;
+  const script = resolve(here, "torch_nb201.py");
+  const r = spawnSync(python, [script, arch, String(images), "128", String(threads)], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`torch benchmark failed: ${r.stderr}`);
   const { seconds, images: done } = JSON.parse(r.stdout.trim().split("\n").pop()!);
   return done / seconds;
@@ -89,8 +81,10 @@ async function main(): Promise<void> {
   const inputShape = [data.train.channels, data.train.height, data.train.width];
   log(`nasprobe NNGP benchmark — ${threads} threads, data ${cifar ? "CIFAR-10 subset" : spec}`);
 
-  const peak = await peakGflops();
-  log(`practical peak (16×conv3×3 C=64 32×32, batch 128, ONNX Runtime): ${fmt(peak, 1)} GFLOP/s`);
+  const peak = await peakGflops(NNGP_DEFAULTS.batchSize);
+  log(
+    `practical peak (16×conv3×3 C=64 32×32, batch ${NNGP_DEFAULTS.batchSize}, ONNX Runtime): ${fmt(peak, 1)} GFLOP/s`,
+  );
   log();
 
   const graph = buildNb201(parseNb201(TYPICAL), { inputShape, numClasses: 10 });
@@ -138,11 +132,16 @@ async function main(): Promise<void> {
     const arch = nb201.sample(rng);
     const g = buildNb201(arch, { inputShape, numClasses: 10 });
     const t0 = performance.now();
-    await nngpScore(g, fastSplit, { ensemble: fast.ensemble }, { threads });
+    await nngpScore(
+      g,
+      fastSplit,
+      { ensemble: fast.ensemble, bnUpdateBatch: fast.bnUpdateBatch },
+      { threads },
+    );
     seconds.push((performance.now() - t0) / 1000);
     if (i === 0)
       log(
-        `--preset fast (n_train ${fast.nTrain}, n_val ${fast.nVal}, ensemble ${fast.ensemble}); first arch ${formatNb201(arch)}`,
+        `--preset fast (n_train ${fast.nTrain}, n_val ${fast.nVal}, ensemble ${fast.ensemble}, BN batch ${fast.bnUpdateBatch}); first arch ${formatNb201(arch)}`,
       );
   }
   seconds.sort((a, b) => a - b);

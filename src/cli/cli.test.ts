@@ -18,7 +18,10 @@ const ARCH =
 const ARCH2 = "|nor_conv_1x1~0|+|none~0|skip_connect~1|+|avg_pool_3x3~0|nor_conv_1x1~1|none~2|";
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", main, ...args], { encoding: "utf8", maxBuffer: 1 << 26 });
+  const r = spawnSync(process.execPath, ["--import", "tsx", main, ...args], {
+    encoding: "utf8",
+    maxBuffer: 1 << 26,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -46,7 +46,7 @@ export const NNGP_DEFAULTS: NngpOptions = {
   ensemble: 4,
   batchNorm: "reference",
   init: "variance_scaling",
-  batchSize: 128,
+  batchSize: 64,
   bnUpdateBatch: 100,
   bnMomentum: 0.997,
   epsilons: logspace(-7, 2, 20),
@@ -142,8 +142,15 @@ export async function nngpScore(
       }
     }
     const forward = { output: "features" as const, bnMode, batchSize: o.batchSize, runtime, timings };
-    const fTrain = await forwardOutput(graph, weights, { data: train.images, count: train.count }, forward);
-    const fVal = await forwardOutput(graph, weights, { data: val.images, count: val.count }, forward);
+    const [fTrain, fVal] = await forwardOutput(
+      graph,
+      weights,
+      [
+        { data: train.images, count: train.count },
+        { data: val.images, count: val.count },
+      ],
+      forward,
+    );
     // Concatenating members' features (scaled by 1/√M) makes G Gᵀ the ensemble average of F_m F_mᵀ.
     const place = (f: Float32Array, g: typeof gTrain) => {
       for (let i = 0; i < g.rows; i++) {
@@ -151,8 +158,8 @@ export async function nngpScore(
           g.data[i * width + member * featureDim + j] = f[i * featureDim + j]! * scale;
       }
     };
-    place(fTrain, gTrain);
-    place(fVal, gVal);
+    place(fTrain!, gTrain);
+    place(fVal!, gVal);
   }
 
   const kernelStart = performance.now();

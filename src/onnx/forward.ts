@@ -52,13 +52,14 @@ function slice(graph: Graph, images: Images, from: number, to: number) {
 }
 
 /**
- * The chosen output for every image, computed in chunks of `batchSize`. In `train` BN mode each chunk
- * is normalised with its own statistics, as a network in training mode would.
+ * The chosen output for every image of each set, computed in chunks of `batchSize` with one
+ * session. In `train` BN mode each chunk is normalised with its own statistics, as a network in
+ * training mode would.
  */
 export async function forwardOutput(
   graph: Graph,
   weights: ReadonlyMap<string, Float32Array>,
-  images: Images,
+  sets: readonly Images[],
   o: {
     output: "features" | "logits";
     bnMode: "inference" | "train";
@@ -66,19 +67,23 @@ export async function forwardOutput(
     runtime: RuntimeOptions;
     timings: ForwardTimings;
   },
-): Promise<Float32Array> {
+): Promise<Float32Array[]> {
   const session = await createSession(graph, weights, o.bnMode, [o.output], o.runtime, o.timings);
   try {
     const dim = numel(graph.nodes[graph[o.output]]!.shape);
-    const out = new Float32Array(images.count * dim);
-    for (let from = 0; from < images.count; from += o.batchSize) {
-      const to = Math.min(images.count, from + o.batchSize);
-      const start = performance.now();
-      const result = await session.run({ input: slice(graph, images, from, to) }, [o.output]);
-      o.timings.run += (performance.now() - start) / 1000;
-      out.set(result[o.output]!.data, from * dim);
+    const outputs: Float32Array[] = [];
+    for (const images of sets) {
+      const out = new Float32Array(images.count * dim);
+      for (let from = 0; from < images.count; from += o.batchSize) {
+        const to = Math.min(images.count, from + o.batchSize);
+        const start = performance.now();
+        const result = await session.run({ input: slice(graph, images, from, to) }, [o.output]);
+        o.timings.run += (performance.now() - start) / 1000;
+        out.set(result[o.output]!.data, from * dim);
+      }
+      outputs.push(out);
     }
-    return out;
+    return outputs;
   } finally {
     await session.release();
   }
