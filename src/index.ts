@@ -10,7 +10,7 @@ export type { Graph, Node, Op } from "./ir/graph.js";
 export { type InitScheme, initWeights } from "./ir/init.js";
 export { NNGP_DEFAULTS, type NngpOptions, type NngpResult, nngpScore } from "./metrics/nngp.js";
 export { compileToOnnx } from "./onnx/compile.js";
-export { OnnxSession, type RuntimeOptions, SessionCache } from "./onnx/runtime.js";
+export { OnnxSession, type RuntimeOptions } from "./onnx/runtime.js";
 export { getSpace } from "./spaces/index.js";
 export { formatNb201, nb201, parseNb201 } from "./spaces/nb201.js";
 export type { SearchSpace } from "./spaces/space.js";

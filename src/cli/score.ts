@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { subset, takeFirst } from "../data/imageSet.js";
 import { DEFAULT_DATASET, loadDataset } from "../data/index.js";
+import { INIT_SCHEMES, type InitScheme } from "../ir/init.js";
 import { NNGP_DEFAULTS, type NngpBatchNorm, nngpScore } from "../metrics/nngp.js";
 import { getSpace } from "../spaces/index.js";
 import { JsonlWriter, readJsonl } from "../store/jsonl.js";
@@ -32,6 +33,7 @@ interface ScoreOptions {
   nVal?: number;
   ensemble?: number;
   bn: NngpBatchNorm;
+  init: InitScheme;
   threads?: number;
   batchSize: number;
 }
@@ -74,6 +76,7 @@ export function registerScore(program: Command): void {
       "batch norm: reference (one moving-stat update, then inference) | train",
       "reference",
     )
+    .option("--init <scheme>", `weight init: ${INIT_SCHEMES.join(" | ")}`, NNGP_DEFAULTS.init)
     .option("--threads <n>", "ONNX Runtime intra-op threads (default: all cores)", positiveInt("--threads"))
     .option(
       "--batch-size <n>",
@@ -91,6 +94,8 @@ async function runScore(o: ScoreOptions): Promise<void> {
   const preset = NNGP_PRESETS[o.preset];
   if (!preset)
     throw new Error(`unknown preset "${o.preset}" (known: ${Object.keys(NNGP_PRESETS).join(", ")})`);
+  if (!INIT_SCHEMES.includes(o.init))
+    throw new Error(`unknown --init "${o.init}" (known: ${INIT_SCHEMES.join(", ")})`);
   if (o.bn !== "reference" && o.bn !== "train")
     throw new Error(`--bn must be reference or train, got "${o.bn}"`);
   const space = getSpace(o.space);
@@ -117,7 +122,7 @@ async function runScore(o: ScoreOptions): Promise<void> {
     ensemble,
     bn: o.bn,
     bn_update_batch: preset.bnUpdateBatch,
-    init: NNGP_DEFAULTS.init,
+    init: o.init,
   };
   const key = (arch: string, seed: number, s: object) => `${arch}|${seed}|${JSON.stringify(s)}`;
   const done = new Set(

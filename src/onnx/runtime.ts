@@ -1,4 +1,4 @@
-// ONNX Runtime sessions: created from compiled models, cached by a caller-chosen key.
+// ONNX Runtime sessions over compiled models: threads and execution providers come from options.
 import { availableParallelism } from "node:os";
 import * as ort from "onnxruntime-node";
 
@@ -55,39 +55,5 @@ export class OnnxSession {
 
   async release(): Promise<void> {
     await this.session.release();
-  }
-}
-
-/** A small LRU of sessions, so scoring many draws of one architecture compiles it once. */
-export class SessionCache {
-  private readonly entries = new Map<string, Promise<OnnxSession>>();
-
-  constructor(
-    private readonly capacity = 8,
-    private readonly options: RuntimeOptions = {},
-  ) {}
-
-  get(key: string, compile: () => Uint8Array): Promise<OnnxSession> {
-    const hit = this.entries.get(key);
-    if (hit) {
-      this.entries.delete(key);
-      this.entries.set(key, hit);
-      return hit;
-    }
-    const created = OnnxSession.create(compile(), this.options);
-    this.entries.set(key, created);
-    while (this.entries.size > this.capacity) {
-      const oldest = this.entries.keys().next().value as string;
-      const evicted = this.entries.get(oldest)!;
-      this.entries.delete(oldest);
-      void evicted.then((s) => s.release());
-    }
-    return created;
-  }
-
-  async clear(): Promise<void> {
-    const all = [...this.entries.values()];
-    this.entries.clear();
-    await Promise.all(all.map(async (s) => (await s).release()));
   }
 }
