@@ -114,3 +114,16 @@ test("train-mode BN scores too, and held-out ε never beats the ε tuned on the 
   assert.ok(r.score >= r.heldOutScore, `${r.score} vs ${r.heldOutScore}`);
   assert.ok(r.score > 1 / 3);
 });
+
+test("a network with all-zero features scores 0 both ways, as the reference does", async () => {
+  const dead = buildNb201(parseNb201("|none~0|+|none~0|none~1|+|none~0|skip_connect~1|avg_pool_3x3~2|"), {
+    inputShape: [3, 8, 8],
+    numClasses: 3,
+    channels: 4,
+    cellsPerStage: 1,
+  });
+  const r = await nngpScore(dead, { train, val }, { ensemble: 1, batchSize: 32 }, { threads: 1 });
+  assert.equal(r.failedEpsilons, 20);
+  assert.equal(r.score, 0);
+  assert.equal(r.heldOutScore, 0);
+});

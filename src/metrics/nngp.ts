@@ -92,7 +92,8 @@ function crossFitted(
     }
   });
   const chosen = predictions[bestIndex];
-  return chosen ? argmaxAccuracy(chosen, labels, evalRows) : Number.NaN;
+  // Like the reference score, a network whose kernel never factorises (e.g. all-zero features) scores 0.
+  return chosen ? argmaxAccuracy(chosen, labels, evalRows) : 0;
 }
 
 export async function nngpScore(
