@@ -60,10 +60,16 @@ function torchImagesPerSecond(arch: string, images: number): number | undefined 
   const python = pythonWithTorch();
   if (!python) return undefined;
   const script = resolve(here, "torch_nb201.py");
-  const r = spawnSync(python, [script, arch, String(images), "128", String(threads)], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`torch benchmark failed: ${r.stderr}`);
-  const { seconds, images: done } = JSON.parse(r.stdout.trim().split("\n").pop()!);
-  return done / seconds;
+  // Same batch size as ours; best of two runs, to be fair to the alternative.
+  let best = 0;
+  for (let run = 0; run < 2; run++) {
+    const args = [script, arch, String(images), String(NNGP_DEFAULTS.batchSize), String(threads)];
+    const r = spawnSync(python, args, { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`torch benchmark failed: ${r.stderr}`);
+    const { seconds, images: done } = JSON.parse(r.stdout.trim().split("\n").pop()!);
+    best = Math.max(best, done / seconds);
+  }
+  return best;
 }
 
 async function main(): Promise<void> {
@@ -119,7 +125,7 @@ async function main(): Promise<void> {
     const torchGflops = (2 * macs * torchRate) / 1e9;
     const ours = images / r.timings.forward;
     log(
-      `  PyTorch CPU (eval, no_grad, batch 128): ${fmt(torchRate, 0)} img/s ${fmt(torchGflops, 1)} GFLOP/s → nasprobe ${fmt(ours / torchRate, 2)}× PyTorch`,
+      `  PyTorch CPU (eval, no_grad, batch ${NNGP_DEFAULTS.batchSize}, best of 2): ${fmt(torchRate, 0)} img/s ${fmt(torchGflops, 1)} GFLOP/s → nasprobe ${fmt(ours / torchRate, 2)}× PyTorch`,
     );
   }
   log();
