@@ -125,7 +125,7 @@ test("correlate ranks scores against a table column and prints baselines", () =>
   const score = [0.5, 0.4, 0.1, 0.3];
   writeFileSync(
     scores,
-    archs.map((a, i) => JSON.stringify({ arch_str: a, score: score[i] })).join("\n") + "\n",
+    `${archs.map((a, i) => JSON.stringify({ arch_str: a, score: score[i] })).join("\n")}\n`,
   );
   const r = cli("correlate", "--table", table, "--scores", scores, "--target", "acc");
   assert.equal(r.code, 0, r.stderr);
