@@ -98,6 +98,15 @@ test("score writes one line per architecture, resumes, and repairs a torn last l
   const after = readFileSync(out, "utf8");
   assert.ok(after.endsWith("\n"));
   assert.equal(after.trim().split("\n").length, 2);
+  // --init reaches the metric: other weights, another result.
+  const other = join(dir, "init.jsonl");
+  assert.equal(cli(...args.slice(0, -1), other, "--init", "standard_normal").code, 0);
+  const withInit = readJsonl<{ score: number; best_epsilon: number; settings: { init: string } }>(other);
+  assert.equal(withInit[0]!.settings.init, "standard_normal");
+  assert.notDeepEqual(
+    withInit.map((r) => [r.score, r.best_epsilon]),
+    records.map((r) => [r.score, (r as unknown as { best_epsilon: number }).best_epsilon]),
+  );
   // Same seed, same score: a new file with the same command reproduces it exactly.
   const again = join(dir, "again.jsonl");
   assert.equal(cli(...args.slice(0, -1), again).code, 0);

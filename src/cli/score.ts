@@ -159,39 +159,60 @@ async function runScore(o: ScoreOptions): Promise<void> {
     for (const archStr of todo) {
       const graph = space.build(space.parse(archStr), { inputShape, numClasses: train.numClasses });
       const start = performance.now();
-      const r = await nngpScore(
-        graph,
-        { train, val },
-        {
-          ensemble,
-          batchNorm: o.bn,
-          seed: o.seed,
-          batchSize: o.batchSize,
-          bnUpdateBatch: preset.bnUpdateBatch,
-        },
-        o.threads ? { threads: o.threads } : {},
-      );
-      writer.append({
+      const base = {
         arch_str: archStr,
         space: o.space,
         metric: "nngp",
-        score: r.score,
-        held_out_score: r.heldOutScore,
-        best_epsilon: r.bestEpsilon,
-        failed_epsilons: r.failedEpsilons,
         seed: o.seed,
         settings,
-        seconds: { total: (performance.now() - start) / 1000, ...r.timings },
         version: VERSION,
-      });
-      bar.tick(`${archStr.slice(0, 40)}… ${r.score.toFixed(3)}`);
+      };
+      try {
+        const r = await nngpScore(
+          graph,
+          { train, val },
+          {
+            ensemble,
+            batchNorm: o.bn,
+            init: o.init,
+            seed: o.seed,
+            batchSize: o.batchSize,
+            bnUpdateBatch: preset.bnUpdateBatch,
+          },
+          o.threads ? { threads: o.threads } : {},
+        );
+        writer.append({
+          ...base,
+          score: r.score,
+          held_out_score: r.heldOutScore,
+          best_epsilon: r.bestEpsilon,
+          failed_epsilons: r.failedEpsilons,
+          seconds: { total: (performance.now() - start) / 1000, ...r.timings },
+        });
+        bar.tick(`${archStr.slice(0, 40)}… ${r.score.toFixed(3)}`);
+      } catch (error) {
+        // One architecture that cannot be scored must not end a sweep: record why and go on.
+        const message = error instanceof Error ? error.message : String(error);
+        writer.append({ ...base, score: null, held_out_score: null, error: message });
+        process.stderr.write(`nasprobe: warning: ${archStr}: ${message}\n`);
+        bar.tick(`${archStr.slice(0, 40)}… failed`);
+      }
     }
   } finally {
     bar.stop();
     writer.close();
   }
-  const scored = readJsonl<{ arch_str: string; score: number; held_out_score: number; metric: string }>(o.out)
-    .filter((r) => r.metric === "nngp" && archStrs.includes(r.arch_str))
+  const requested = new Set(archStrs);
+  const scored = readJsonl<{
+    arch_str: string;
+    score: number | null;
+    held_out_score: number;
+    metric: string;
+  }>(o.out)
+    .filter(
+      (r): r is typeof r & { score: number } =>
+        r.metric === "nngp" && r.score !== null && requested.has(r.arch_str),
+    )
     .sort((a, b) => b.score - a.score);
   process.stdout.write(`top architectures by NNGP validation accuracy (${o.out}):\n`);
   for (const r of scored.slice(0, 5)) {
