@@ -142,6 +142,28 @@ test("correlate ranks scores against a table column and prints baselines", () =>
   assert.equal(rho, 1);
   assert.match(r.stdout, /Spearman rho\s+1\.000/);
   assert.match(r.stdout, /baseline: params_c10_M/);
+  // Restricted to the architectures of another file: here the first three, still perfectly ranked.
+  const subsetFile = join(dir, "subset.jsonl");
+  writeFileSync(
+    subsetFile,
+    `${archs
+      .slice(0, 3)
+      .map((a) => JSON.stringify({ arch_str: a }))
+      .join("\n")}\n`,
+  );
+  const restricted = cli(
+    "correlate",
+    "--table",
+    table,
+    "--scores",
+    scores,
+    "--target",
+    "acc",
+    "--only-archs-in",
+    subsetFile,
+  );
+  assert.equal(restricted.code, 0, restricted.stderr);
+  assert.match(restricted.stdout, /^3 architectures/);
   const bad = cli("correlate", "--table", table, "--scores", scores, "--target", "c10_test_200");
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /c10_test_200/);

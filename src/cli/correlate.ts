@@ -16,10 +16,22 @@ export function registerCorrelate(program: Command): void {
     .requiredOption("--target <column>", "ground-truth column, e.g. c10_test_200")
     .option("--field <name...>", "score field(s) of the JSON lines", ["score"])
     .option("--lower-is-better", "the score ranks lower as better")
+    .option("--only-archs-in <file.jsonl>", "restrict to architectures scored in another file (ablations)")
     .action(
-      (o: { table: string; scores: string; target: string; field: string[]; lowerIsBetter?: boolean }) => {
+      (o: {
+        table: string;
+        scores: string;
+        target: string;
+        field: string[];
+        lowerIsBetter?: boolean;
+        onlyArchsIn?: string;
+      }) => {
         const table = readBenchmarkTable(o.table, { required: [o.target] });
-        const records = readJsonl<Record<string, unknown>>(o.scores);
+        const only =
+          o.onlyArchsIn && new Set(readJsonl<{ arch_str: string }>(o.onlyArchsIn).map((r) => r.arch_str));
+        const records = readJsonl<Record<string, unknown>>(o.scores).filter(
+          (r) => !only || only.has(r.arch_str as string),
+        );
         if (records.length === 0) throw new Error(`${o.scores} holds no scores`);
         const rows: number[] = [];
         const missing: string[] = [];

@@ -98,6 +98,11 @@ async function runScore(o: ScoreOptions): Promise<void> {
     throw new Error(`unknown --init "${o.init}" (known: ${INIT_SCHEMES.join(", ")})`);
   if (o.bn !== "reference" && o.bn !== "train")
     throw new Error(`--bn must be reference or train, got "${o.bn}"`);
+  if (o.preset === "fast") {
+    process.stderr.write(
+      "nasprobe: note: --preset fast showed no ranking signal on NAS-Bench-201 (Spearman -0.14 over 500 cells, docs/nngp-nb201.md); use it for smoke tests\n",
+    );
+  }
   const space = getSpace(o.space);
   const chosen = [o.arch !== undefined, o.sample !== undefined, o.all === true].filter(Boolean).length;
   if (chosen !== 1) throw new Error("score needs exactly one of --arch, --sample or --all");
