@@ -3,20 +3,13 @@ import type { Command } from "commander";
 import { subset, takeFirst } from "../data/imageSet.js";
 import { DEFAULT_DATASET, loadDataset } from "../data/index.js";
 import { INIT_SCHEMES, type InitScheme } from "../ir/init.js";
-import { NNGP_DEFAULTS, type NngpBatchNorm, nngpScore } from "../metrics/nngp.js";
+import { NNGP_DEFAULTS, NNGP_PRESETS, type NngpBatchNorm, nngpScore } from "../metrics/nngp.js";
 import { getSpace } from "../spaces/index.js";
 import { JsonlWriter, readJsonl } from "../store/jsonl.js";
 import { Rng } from "../util/random.js";
 import { VERSION } from "../version.js";
 import { nonNegativeInt, positiveInt } from "./options.js";
 import { progress } from "./progress.js";
-
-/** Named settings. `default` is the reference (DESIGN.md §3); `fast` trades accuracy of the score for speed. */
-export const NNGP_PRESETS = {
-  default: { nTrain: 1000, nVal: 500, ensemble: 4, bnUpdateBatch: 100 },
-  // The BN update moves running statistics by only 0.3% (momentum 0.997), so a small batch suffices.
-  fast: { nTrain: 200, nVal: 100, ensemble: 2, bnUpdateBatch: 32 },
-} as const;
 
 interface ScoreOptions {
   space: string;
