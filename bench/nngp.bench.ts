@@ -4,12 +4,11 @@ import { spawnSync } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { subset, takeFirst } from "../src/data/imageSet.js";
 import { DEFAULT_DATASET, loadDataset } from "../src/data/index.js";
 import { GraphBuilder } from "../src/ir/builder.js";
 import { flops } from "../src/ir/cost.js";
 import { initWeights } from "../src/ir/init.js";
-import { NNGP_DEFAULTS, NNGP_PRESETS, nngpScore } from "../src/metrics/nngp.js";
+import { NNGP_DEFAULTS, NNGP_PRESETS, nngpScore, nngpSplit } from "../src/metrics/nngp.js";
 import { compileToOnnx } from "../src/onnx/compile.js";
 import { OnnxSession } from "../src/onnx/runtime.js";
 import { buildNb201, formatNb201, nb201, parseNb201 } from "../src/spaces/nb201.js";
@@ -76,13 +75,7 @@ async function main(): Promise<void> {
   const spec = cifar ? `cifar10:${cifar}` : DEFAULT_DATASET;
   const preset = NNGP_PRESETS.default;
   const data = loadDataset(spec, { seed: 0, trainCount: preset.nTrain + preset.nVal });
-  const split = (nTrain: number, nVal: number) => ({
-    train: takeFirst(data.train, nTrain),
-    val: subset(
-      data.train,
-      Array.from({ length: nVal }, (_, i) => data.train.count - nVal + i),
-    ),
-  });
+  const split = (nTrain: number, nVal: number) => nngpSplit(data.train, nTrain, nVal);
   const inputShape = [data.train.channels, data.train.height, data.train.width];
   log(`nasprobe NNGP benchmark — ${threads} threads, data ${cifar ? "CIFAR-10 subset" : spec}`);
 

@@ -1,9 +1,8 @@
 // `nasprobe score`: score architectures with a training-free metric into a JSON-lines file.
 import type { Command } from "commander";
-import { subset, takeFirst } from "../data/imageSet.js";
 import { DEFAULT_DATASET, loadDataset } from "../data/index.js";
 import { INIT_SCHEMES, type InitScheme } from "../ir/init.js";
-import { NNGP_DEFAULTS, NNGP_PRESETS, type NngpBatchNorm, nngpScore } from "../metrics/nngp.js";
+import { NNGP_DEFAULTS, NNGP_PRESETS, type NngpBatchNorm, nngpScore, nngpSplit } from "../metrics/nngp.js";
 import { getSpace } from "../spaces/index.js";
 import { JsonlWriter, readJsonl } from "../store/jsonl.js";
 import { Rng } from "../util/random.js";
@@ -140,16 +139,7 @@ async function runScore(o: ScoreOptions): Promise<void> {
   }
 
   const dataset = loadDataset(o.data, { seed: o.dataSeed, trainCount: nTrain + nVal });
-  if (dataset.train.count < nTrain + nVal) {
-    throw new Error(
-      `--data ${o.data} has ${dataset.train.count} training images; n_train + n_val = ${nTrain + nVal}`,
-    );
-  }
-  const train = takeFirst(dataset.train, nTrain);
-  const val = subset(
-    dataset.train,
-    Array.from({ length: nVal }, (_, i) => dataset.train.count - nVal + i),
-  );
+  const { train, val } = nngpSplit(dataset.train, nTrain, nVal);
   const inputShape = [train.channels, train.height, train.width];
   const writer = new JsonlWriter(o.out);
   const bar = progress(todo.length, "nngp");

@@ -1,6 +1,6 @@
 // MC-NNGP score (Park et al. 2020, "Towards NNGP-guided Neural Architecture Search"): the validation
 // accuracy of kernel regression with the Monte-Carlo NNGP kernel of the network at initialisation.
-import type { ImageSet } from "../data/imageSet.js";
+import { type ImageSet, subset, takeFirst } from "../data/imageSet.js";
 import type { Graph } from "../ir/graph.js";
 import { type InitScheme, initWeights } from "../ir/init.js";
 import {
@@ -70,6 +70,20 @@ export interface NngpData {
   readonly val: ImageSet;
 }
 
+/** The reference's split of a shuffled training set: train = the first nTrain, val = the last nVal. */
+export function nngpSplit(set: ImageSet, nTrain: number, nVal: number): NngpData {
+  if (set.count < nTrain + nVal) {
+    throw new Error(`${set.name} has ${set.count} training images; n_train + n_val = ${nTrain + nVal}`);
+  }
+  return {
+    train: takeFirst(set, nTrain),
+    val: subset(
+      set,
+      Array.from({ length: nVal }, (_, i) => set.count - nVal + i),
+    ),
+  };
+}
+
 export interface NngpResult {
   /** Best validation accuracy over ε: the reference score (ε tuned on the validation set). */
   readonly score: number;
@@ -124,7 +138,6 @@ export async function nngpScore(
   const gTrain = dense(train.count, width);
   const gVal = dense(val.count, width);
   const scale = 1 / Math.sqrt(o.ensemble);
-  const per = train.channels * train.height * train.width;
 
   for (let member = 0; member < o.ensemble; member++) {
     const initStart = performance.now();
@@ -134,22 +147,19 @@ export async function nngpScore(
     if (o.batchNorm === "reference") {
       bnMode = "inference";
       const rng = new Rng(o.seed, "nngp-bn-batch", member);
-      const pick = rng.permutation(train.count).slice(0, Math.min(o.bnUpdateBatch, train.count));
-      const batch = new Float32Array(pick.length * per);
-      pick.forEach((img, i) => {
-        batch.set(train.images.subarray(img * per, (img + 1) * per), i * per);
-      });
+      const batch = subset(
+        train,
+        rng.permutation(train.count).slice(0, Math.min(o.bnUpdateBatch, train.count)),
+      );
       for (const [name, v] of freshRunningStatistics(graph)) weights.set(name, v);
       const stats = await batchStatistics(
         graph,
         weights,
-        { data: batch, count: pick.length },
+        { data: batch.images, count: batch.count },
         runtime,
         timings,
       );
-      const elementsPerChannel = (bn: { shape: readonly number[] }) =>
-        pick.length * bn.shape.slice(1).reduce((a, b) => a * b, 1);
-      for (const [name, v] of runningStatisticsAfterOneUpdate(stats, o.bnMomentum, elementsPerChannel)) {
+      for (const [name, v] of runningStatisticsAfterOneUpdate(stats, o.bnMomentum, batch.count)) {
         weights.set(name, v);
       }
     }

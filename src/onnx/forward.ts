@@ -120,16 +120,16 @@ export async function batchStatistics(
 /**
  * Running statistics after one moving-average update from fresh ones (mean 0, var 1), as TF's
  * batch_normalization does in training mode: moving = momentum·old + (1−momentum)·batch, with the
- * batch variance Bessel-corrected over the `elementsPerChannel` values it was computed from.
+ * batch variance Bessel-corrected over the batchCount × H × W values per channel it came from.
  */
 export function runningStatisticsAfterOneUpdate(
   stats: ReadonlyMap<Node, BatchNormStatistics>,
   momentum: number,
-  elementsPerChannel: (bn: Node) => number,
+  batchCount: number,
 ): Map<string, Float32Array> {
   const out = new Map<string, Float32Array>();
   for (const [bn, { mean, variance }] of stats) {
-    const n = elementsPerChannel(bn);
+    const n = batchCount * numel(bn.shape.slice(1));
     const bessel = n > 1 ? n / (n - 1) : 1;
     out.set(
       runningMeanName(bn),
