@@ -39,8 +39,6 @@ export const runningVarName = (bn: Node) => `${bn.name}.running_var`;
 export const batchMeanName = (bn: Node) => `${bn.name}.batch_mean`;
 export const batchVarName = (bn: Node) => `${bn.name}.batch_var`;
 
-const tensorName = (id: number) => `t${id}`;
-
 function valueInfo(name: string, dims: ReadonlyArray<number | string>): onnx.IValueInfoProto {
   return {
     name,
@@ -84,49 +82,106 @@ export function weightSpecs(graph: Graph, bnMode: BatchNormMode): Array<{ name: 
   return specs;
 }
 
-export function compileToOnnx(graph: Graph, options: CompileOptions): CompiledModel {
-  const nodes: onnx.INodeProto[] = [];
-  const initializers: onnx.ITensorProto[] = [];
-  const inputs: onnx.IValueInfoProto[] = [valueInfo("input", ["N", ...graph.inputShape])];
-  const outputs: onnx.IValueInfoProto[] = [];
-  const weightInputs: string[] = [];
-  const consts = new Set<string>();
+/** Accumulates one ONNX graph: nodes, initializers (deduplicated constants), inputs and outputs. */
+export class OnnxWriter {
+  readonly nodes: onnx.INodeProto[] = [];
+  readonly initializers: onnx.ITensorProto[] = [];
+  readonly inputs: onnx.IValueInfoProto[] = [];
+  readonly outputs: onnx.IValueInfoProto[] = [];
+  private readonly consts = new Set<string>();
+  private fresh = 0;
 
-  const constant = (name: string, dims: number[], data: Float32Array | BigInt64Array) => {
-    if (consts.has(name)) return name;
-    consts.add(name);
+  emit(opType: string, input: string[], output: string[], attribute: onnx.IAttributeProto[] = []): string {
+    this.nodes.push({ opType, input, output, attribute, name: `${output[0]}_${opType}` });
+    return output[0]!;
+  }
+
+  /** A unique tensor name with a readable prefix. */
+  name(prefix: string): string {
+    return `${prefix}_${this.fresh++}`;
+  }
+
+  constant(name: string, dims: readonly number[], data: Float32Array | BigInt64Array): string {
+    if (this.consts.has(name)) return name;
+    this.consts.add(name);
     if (data instanceof BigInt64Array) {
-      initializers.push({ name, dims, dataType: INT64, rawData: new Uint8Array(data.buffer) });
+      this.initializers.push({
+        name,
+        dims: [...dims],
+        dataType: INT64,
+        rawData: new Uint8Array(data.buffer),
+      });
     } else {
-      initializers.push(floatTensor(name, dims, data));
+      this.initializers.push(floatTensor(name, dims, data));
     }
     return name;
-  };
+  }
 
+  scalar(v: number): string {
+    return this.constant(`scalar_${v}`, [], new Float32Array([v]));
+  }
+
+  int64s(values: readonly number[]): string {
+    return this.constant(`i64_${values.join("_")}`, [values.length], BigInt64Array.from(values.map(BigInt)));
+  }
+
+  input(name: string, dims: ReadonlyArray<number | string>): void {
+    this.inputs.push(valueInfo(name, dims));
+  }
+
+  output(name: string, dims: ReadonlyArray<number | string>): void {
+    this.outputs.push(valueInfo(name, dims));
+  }
+
+  encode(): Uint8Array {
+    const model = pb.ModelProto.create({
+      irVersion: 8,
+      producerName: "nasprobe",
+      opsetImport: [{ domain: "", version: OPSET }],
+      graph: {
+        name: "nasprobe",
+        node: this.nodes,
+        initializer: this.initializers,
+        input: this.inputs,
+        output: this.outputs,
+      },
+    });
+    return pb.ModelProto.encode(model).finish();
+  }
+}
+
+/** The tensor holding node `id`'s output in a lowered graph. */
+export const tensorName = (id: number) => `t${id}`;
+/** Train-mode BN's batch mean with dims kept ([1, C, 1, 1] or [1, C]). */
+export const batchMeanKeepName = (bn: Node) => `${tensorName(bn.id)}_mean_keep`;
+/** MaxPool's argmax indices (flat over N·C·H·W), emitted when lowering for a gradient. */
+export const maxPoolIndicesName = (pool: Node) => `${tensorName(pool.id)}_indices`;
+
+export interface LowerOptions {
+  readonly bnMode: BatchNormMode;
+  readonly initializers?: ReadonlyMap<string, Float32Array>;
+  /** Also emit MaxPool's indices (the gradient routes through them). */
+  readonly maxPoolIndices?: boolean;
+}
+
+/** Declares the input, binds weights (baked or as graph inputs) and emits every node's forward op. */
+export function lowerForward(graph: Graph, w: OnnxWriter, options: LowerOptions): { weightInputs: string[] } {
+  const weightInputs: string[] = [];
+  w.input("input", ["N", ...graph.inputShape]);
   for (const spec of weightSpecs(graph, options.bnMode)) {
     const baked = options.initializers?.get(spec.name);
     if (baked) {
       if (baked.length !== numel(spec.shape)) {
         throw new Error(`initializer ${spec.name} has ${baked.length} values, expected ${numel(spec.shape)}`);
       }
-      initializers.push(floatTensor(spec.name, spec.shape, baked));
+      w.initializers.push(floatTensor(spec.name, spec.shape, baked));
     } else {
-      inputs.push(valueInfo(spec.name, spec.shape));
+      w.input(spec.name, spec.shape);
       weightInputs.push(spec.name);
     }
   }
 
-  const emit = (
-    opType: string,
-    input: string[],
-    output: string[],
-    attribute: onnx.IAttributeProto[] = [],
-  ) => {
-    nodes.push({ opType, input, output, attribute, name: `${output[0]}_${opType}` });
-  };
-
-  const exposed: Array<{ name: string; node: Node }> = [];
-
+  const emit = w.emit.bind(w);
   for (const node of graph.nodes) {
     const out = tensorName(node.id);
     const ins = node.inputs.map(tensorName);
@@ -153,21 +208,22 @@ export function compileToOnnx(graph: Graph, options: CompileOptions): CompiledMo
         const c = node.shape[0]!;
         const scale = op.affine
           ? `${node.name}.gamma`
-          : constant(`ones_${c}`, [c], new Float32Array(c).fill(1));
-        const shift = op.affine ? `${node.name}.beta` : constant(`zeros_${c}`, [c], new Float32Array(c));
+          : w.constant(`ones_${c}`, [c], new Float32Array(c).fill(1));
+        const shift = op.affine ? `${node.name}.beta` : w.constant(`zeros_${c}`, [c], new Float32Array(c));
         let mean = runningMeanName(node);
         let variance = runningVarName(node);
         if (options.bnMode === "train") {
           const axes = node.shape.length === 3 ? [0, 2, 3] : [0];
           mean = batchMeanName(node);
           variance = batchVarName(node);
-          const meanKeep = `${out}_mean_keep`;
+          const meanKeep = batchMeanKeepName(node);
           emit("ReduceMean", [ins[0]!], [meanKeep], [intsAttr("axes", axes), intAttr("keepdims", 1)]);
-          emit("Reshape", [meanKeep, constant(`shape_${c}`, [1], BigInt64Array.from([BigInt(c)]))], [mean]);
+          emit("Reshape", [meanKeep, w.int64s([c])], [mean]);
           emit("Sub", [ins[0]!, meanKeep], [`${out}_centered`]);
           emit("Mul", [`${out}_centered`, `${out}_centered`], [`${out}_sq`]);
           emit("ReduceMean", [`${out}_sq`], [variance], [intsAttr("axes", axes), intAttr("keepdims", 0)]);
-          outputs.push(valueInfo(mean, [c]), valueInfo(variance, [c]));
+          w.output(mean, [c]);
+          w.output(variance, [c]);
         }
         emit(
           "BatchNormalization",
@@ -178,13 +234,13 @@ export function compileToOnnx(graph: Graph, options: CompileOptions): CompiledMo
         break;
       }
       case "act":
-        lowerActivation(op.fn, ins[0]!, out, emit, constant);
+        lowerActivation(op.fn, ins[0]!, out, w);
         break;
       case "pool":
         emit(
           op.mode === "avg" ? "AveragePool" : "MaxPool",
           [ins[0]!],
-          [out],
+          op.mode === "max" && options.maxPoolIndices ? [out, maxPoolIndicesName(node)] : [out],
           [
             intsAttr("kernel_shape", op.kernel),
             intsAttr("strides", op.stride),
@@ -218,35 +274,30 @@ export function compileToOnnx(graph: Graph, options: CompileOptions): CompiledMo
         emit("Identity", [ins[0]!], [out]);
         break;
       case "zero":
-        emit("Mul", [ins[0]!, constant("zero_scalar", [], new Float32Array([0]))], [out]);
+        emit("Mul", [ins[0]!, w.scalar(0)], [out]);
         break;
     }
   }
-
-  const wanted = options.outputs ?? ["features", "logits"];
-  for (const which of wanted) exposed.push({ name: which, node: graph.nodes[graph[which]]! });
-  for (const id of options.extraOutputs ?? [])
-    exposed.push({ name: graph.nodes[id]!.name, node: graph.nodes[id]! });
-  for (const { name, node } of exposed) {
-    emit("Identity", [tensorName(node.id)], [name]);
-    outputs.push(valueInfo(name, ["N", ...node.shape]));
-  }
-
-  const model = pb.ModelProto.create({
-    irVersion: 8,
-    producerName: "nasprobe",
-    opsetImport: [{ domain: "", version: OPSET }],
-    graph: { name: "nasprobe", node: nodes, initializer: initializers, input: inputs, output: outputs },
-  });
-  return {
-    bytes: pb.ModelProto.encode(model).finish(),
-    weightInputs,
-    outputNames: outputs.map((o) => o.name!),
-  };
+  return { weightInputs };
 }
 
-type Emit = (opType: string, input: string[], output: string[], attribute?: onnx.IAttributeProto[]) => void;
-type Constant = (name: string, dims: number[], data: Float32Array) => string;
+/** Exposes node outputs under `name`, batch-major. */
+export function exposeOutput(w: OnnxWriter, name: string, node: Node): void {
+  w.emit("Identity", [tensorName(node.id)], [name]);
+  w.output(name, ["N", ...node.shape]);
+}
+
+export function compileToOnnx(graph: Graph, options: CompileOptions): CompiledModel {
+  const w = new OnnxWriter();
+  const { weightInputs } = lowerForward(graph, w, options);
+  const exposed: Array<{ name: string; node: Node }> = [];
+  for (const which of options.outputs ?? ["features", "logits"])
+    exposed.push({ name: which, node: graph.nodes[graph[which]]! });
+  for (const id of options.extraOutputs ?? [])
+    exposed.push({ name: graph.nodes[id]!.name, node: graph.nodes[id]! });
+  for (const { name, node } of exposed) exposeOutput(w, name, node);
+  return { bytes: w.encode(), weightInputs, outputNames: w.outputs.map((o) => o.name!) };
+}
 
 /** Activations that are a single ONNX op. */
 const SINGLE_OP_ACTIVATIONS: Partial<Record<Activation, { opType: string; alpha?: number }>> = {
@@ -260,13 +311,14 @@ const SINGLE_OP_ACTIVATIONS: Partial<Record<Activation, { opType: string; alpha?
   identity: { opType: "Identity" },
 };
 
-function lowerActivation(fn: Activation, x: string, out: string, emit: Emit, constant: Constant): void {
+function lowerActivation(fn: Activation, x: string, out: string, w: OnnxWriter): void {
+  const emit = w.emit.bind(w);
   const single = SINGLE_OP_ACTIVATIONS[fn];
   if (single) {
     emit(single.opType, [x], [out], single.alpha === undefined ? [] : [floatAttr("alpha", single.alpha)]);
     return;
   }
-  const scalar = (v: number) => constant(`scalar_${v}`, [], new Float32Array([v]));
+  const scalar = (v: number) => w.scalar(v);
   if (fn === "swish") {
     emit("Sigmoid", [x], [`${out}_sig`]);
     emit("Mul", [x, `${out}_sig`], [out]);

@@ -1,0 +1,165 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { GraphBuilder } from "../ir/builder.js";
+import { everyOpNet, randomize } from "../ir/fixtures.js";
+import { batchNormNodes, type Graph, numel } from "../ir/graph.js";
+import { initWeights } from "../ir/init.js";
+import { referenceForward } from "../ir/referenceForward.js";
+import { Rng } from "../util/random.js";
+import { runningMeanName, runningVarName } from "./compile.js";
+import { gradName } from "./gradient.js";
+import { GradientSession, oneHot } from "./gradientSession.js";
+
+type Loss = "seeded" | "cross_entropy";
+
+/** The loss in float64 from the reference forward, the independent side of every check. */
+function referenceLoss(
+  graph: Graph,
+  weights: ReadonlyMap<string, Float32Array>,
+  input: Float32Array,
+  batch: number,
+  bnMode: "train" | "inference",
+  loss: Loss,
+  target: Float32Array,
+): number {
+  const runningStats = new Map(
+    batchNormNodes(graph).map((bn) => [
+      bn.name,
+      {
+        mean: Float64Array.from(weights.get(runningMeanName(bn))!),
+        variance: Float64Array.from(weights.get(runningVarName(bn))!),
+      },
+    ]),
+  );
+  const logits = referenceForward(graph, weights, input, batch, { bnMode, runningStats })[graph.logits]!;
+  const k = logits.length / batch;
+  let total = 0;
+  for (let n = 0; n < batch; n++) {
+    const row = logits.subarray(n * k, (n + 1) * k);
+    if (loss === "seeded") for (let c = 0; c < k; c++) total += target[n * k + c]! * row[c]!;
+    else {
+      const max = Math.max(...row);
+      const lse = max + Math.log(row.reduce((s, v) => s + Math.exp(v - max), 0));
+      for (let c = 0; c < k; c++) total -= target[n * k + c]! * (row[c]! - lse);
+    }
+  }
+  return loss === "seeded" ? total : total / batch;
+}
+
+/**
+ * Central difference of the float64 loss along a random direction, against ⟨gradient, direction⟩.
+ * The direction actually applied is read back from the float32 perturbed values, so weight rounding
+ * does not pollute the comparison.
+ */
+function directional(
+  base: Float32Array,
+  gradient: Float32Array,
+  rng: Rng,
+  h: number,
+  lossAt: (perturbed: Float32Array) => number,
+): { fd: number; analytic: number; scale: number } {
+  const plus = Float32Array.from(base, (v) => v);
+  const minus = Float32Array.from(base, (v) => v);
+  for (let i = 0; i < base.length; i++) {
+    const step = h * rng.normal();
+    plus[i] = base[i]! + step;
+    minus[i] = base[i]! - step;
+  }
+  const fd = (lossAt(plus) - lossAt(minus)) / (2 * h);
+  let analytic = 0;
+  let scale = 0;
+  for (let i = 0; i < base.length; i++) {
+    const v = (plus[i]! - minus[i]!) / (2 * h);
+    analytic += gradient[i]! * v;
+    scale += Math.abs(gradient[i]! * v);
+  }
+  return { fd, analytic, scale };
+}
+
+async function checkGradients(graph: Graph, bnMode: "train" | "inference", loss: Loss, seed: number) {
+  const rng = new Rng(seed, "gradient-test");
+  const batch = 3;
+  const classes = graph.nodes[graph.logits]!.shape[0]!;
+  const weights = initWeights(graph, "kaiming_normal", seed);
+  randomize(weights, rng);
+  for (const bn of batchNormNodes(graph)) {
+    const c = bn.shape[0]!;
+    weights.set(
+      runningMeanName(bn),
+      Float32Array.from({ length: c }, () => 0.3 * rng.normal()),
+    );
+    weights.set(
+      runningVarName(bn),
+      Float32Array.from({ length: c }, () => 0.5 + rng.uniform()),
+    );
+  }
+  const input = Float32Array.from({ length: batch * numel(graph.inputShape) }, () => rng.normal());
+  const target =
+    loss === "seeded"
+      ? Float32Array.from({ length: batch * classes }, () => rng.normal())
+      : oneHot([0, classes - 1, 1], classes);
+
+  const params = graph.nodes.flatMap((n) => n.params);
+  const session = await GradientSession.create(
+    graph,
+    weights,
+    { bnMode, loss, wrtInput: true, wrtNodes: [graph.logits] },
+    { threads: 1 },
+  );
+  const out = await session.run(input, batch, target);
+  await session.release();
+
+  const lossAt = (w: ReadonlyMap<string, Float32Array>, x: Float32Array) =>
+    referenceLoss(graph, w, x, batch, bnMode, loss, target);
+  const reported = out.loss!.data[0]!;
+  const exact = lossAt(weights, input);
+  assert.ok(Math.abs(reported - exact) <= 1e-4 * (1 + Math.abs(exact)), `loss ${reported} vs ${exact}`);
+
+  const h = 1e-4;
+  const check = (what: string, r: { fd: number; analytic: number; scale: number }) =>
+    assert.ok(
+      Math.abs(r.fd - r.analytic) <= 2e-3 * r.scale + 1e-6,
+      `${bnMode}/${loss} ${what}: finite difference ${r.fd} vs gradient ${r.analytic} (scale ${r.scale})`,
+    );
+  for (const p of params) {
+    const g = out[gradName(p.name)]!.data;
+    assert.equal(g.length, numel(p.shape), `${p.name} gradient size`);
+    check(
+      p.name,
+      directional(weights.get(p.name)!, g, rng, h, (v) => lossAt(new Map([...weights, [p.name, v]]), input)),
+    );
+  }
+  check(
+    "input",
+    directional(input, out[gradName("input")]!.data, rng, h, (x) => lossAt(weights, x)),
+  );
+  if (loss === "seeded") {
+    // ∂L/∂logits of the seeded loss is the seed itself (checks the node-gradient output path).
+    assert.deepEqual(out[gradName(graph.nodes[graph.logits]!.name)]!.data, target);
+  }
+}
+
+test("gradients of every op match central finite differences of the float64 reference (train-mode BN, seeded loss)", async () => {
+  await checkGradients(everyOpNet(), "train", "seeded", 1);
+});
+
+test("gradients match finite differences with inference-mode BN and cross-entropy", async () => {
+  await checkGradients(everyOpNet(), "inference", "cross_entropy", 2);
+});
+
+test("gradients match finite differences with train-mode BN and cross-entropy", async () => {
+  await checkGradients(everyOpNet(), "train", "cross_entropy", 3);
+});
+
+test("strided, padded and grouped convs whose transposed size needs output padding", async () => {
+  // Even input sizes with stride 2 and 3 leave a border the forward never reads.
+  const b = new GraphBuilder([4, 10, 11]);
+  const a = b.conv(b.input, 6, 3, { stride: 2, padding: 0, bias: true });
+  const c = b.conv(b.input, 6, 2, { stride: 3, padding: 1, groups: 2 });
+  const d = b.conv(b.input, 4, 1, { stride: 2, groups: 4 });
+  const e = b.avgPool(b.input, 2, { stride: 3, padding: 1, countIncludePad: false });
+  const pooled = [a, c, d, e].map((t) => b.flatten(b.globalAvgPool(b.relu(t))));
+  const features = b.concat(pooled);
+  const logits = b.linear(features, 5);
+  await checkGradients(b.build({ features, logits }), "train", "seeded", 4);
+});
