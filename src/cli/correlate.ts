@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { correlationReport, formatCorrelationReport } from "../benchmarks/correlate.js";
 import { readBenchmarkTable } from "../benchmarks/table.js";
+import { valueInfo } from "../metrics/index.js";
 import { readJsonl } from "../store/jsonl.js";
 
 /** Table columns printed beside the metric as baselines, when the table has them. */
@@ -14,15 +15,18 @@ export function registerCorrelate(program: Command): void {
     .requiredOption("--table <file.csv>", "benchmark table with arch_str and numeric columns")
     .requiredOption("--scores <file.jsonl>", "scores written by `nasprobe score`")
     .requiredOption("--target <column>", "ground-truth column, e.g. c10_test_200")
-    .option("--field <name...>", "score field(s) of the JSON lines", ["score"])
-    .option("--lower-is-better", "the score ranks lower as better")
+    .option("--field <name...>", "value(s) to rank; default every metric value found in the file")
+    .option(
+      "--lower-is-better",
+      "rank every field with lower as better (default: each metric's own convention)",
+    )
     .option("--only-archs-in <file.jsonl>", "restrict to architectures scored in another file (ablations)")
     .action(
       (o: {
         table: string;
         scores: string;
         target: string;
-        field: string[];
+        field?: string[];
         lowerIsBetter?: boolean;
         onlyArchsIn?: string;
       }) => {
@@ -33,30 +37,37 @@ export function registerCorrelate(program: Command): void {
           (r) => !only || only.has(r.arch_str as string),
         );
         if (records.length === 0) throw new Error(`${o.scores} holds no scores`);
-        const rows: number[] = [];
-        const missing: string[] = [];
-        const seen = new Set<string>();
-        const kept: Record<string, unknown>[] = [];
+        // One row per architecture; a field comes from the first record of that architecture that has it
+        // (a file may hold NNGP lines and zero-cost lines for the same architecture).
+        const merged = new Map<string, Record<string, unknown>>();
         for (const r of records) {
           const arch = r.arch_str;
           if (typeof arch !== "string") throw new Error(`${o.scores}: a record has no arch_str`);
-          if (seen.has(arch)) continue; // first record of an architecture wins
+          const into = merged.get(arch) ?? {};
+          for (const [k, v] of Object.entries(r)) if (!(k in into)) into[k] = v;
+          merged.set(arch, into);
+        }
+        const rows: number[] = [];
+        const missing: string[] = [];
+        const kept: Record<string, unknown>[] = [];
+        for (const [arch, r] of merged) {
           const row = table.indexOf(arch);
           if (row === undefined) missing.push(arch);
           else {
-            seen.add(arch);
             rows.push(row);
             kept.push(r);
           }
         }
-        if (missing.length > 0)
-          process.stderr.write(
-            `${missing.length} scored architectures are not in the table (e.g. ${missing[0]})\n`,
-          );
+        const fields =
+          o.field ??
+          [...new Set(kept.flatMap((r) => Object.keys(r)))].filter((k) => valueInfo(k) !== undefined);
+        if (fields.length === 0)
+          throw new Error(`${o.scores}: no metric values found; name them with --field`);
         const truth = table.column(o.target);
         const target = Float64Array.from(rows, (i) => truth[i]!);
         const out: string[] = [`${rows.length} architectures, target ${o.target}`];
-        for (const field of o.field) {
+        for (const field of fields) {
+          const higherIsBetter = o.lowerIsBetter ? false : (valueInfo(field)?.higherIsBetter ?? true);
           const score = Float64Array.from(kept, (r) => {
             const v = r[field];
             if (typeof v !== "number" && v !== null)
@@ -65,8 +76,8 @@ export function registerCorrelate(program: Command): void {
           });
           out.push(
             "",
-            `== ${field}`,
-            formatCorrelationReport(correlationReport(score, target, { higherIsBetter: !o.lowerIsBetter })),
+            `== ${field} (${higherIsBetter ? "higher" : "lower"} is better)`,
+            formatCorrelationReport(correlationReport(score, target, { higherIsBetter })),
           );
         }
         for (const column of BASELINES.filter((c) => table.has(c) && c !== o.target)) {

@@ -2,6 +2,8 @@
 import type { Command } from "commander";
 import { DEFAULT_DATASET, loadDataset } from "../data/index.js";
 import { INIT_SCHEMES, type InitScheme } from "../ir/init.js";
+import { getMetric, METRIC_NAMES } from "../metrics/index.js";
+import { Memo } from "../metrics/metric.js";
 import { NNGP_DEFAULTS, NNGP_PRESETS, type NngpBatchNorm, nngpScore, nngpSplit } from "../metrics/nngp.js";
 import { getSpace } from "../spaces/index.js";
 import { JsonlWriter, readJsonl } from "../store/jsonl.js";
@@ -35,7 +37,11 @@ export function registerScore(program: Command): void {
     .command("score")
     .description("score architectures at initialisation; one JSON line per architecture, resumable")
     .option("--space <name>", "search space", "nb201")
-    .option("--metric <name>", "metric (nngp)", "nngp")
+    .option(
+      "--metric <names>",
+      `comma-separated metrics, computed in one pass per architecture: nngp, ${METRIC_NAMES.join(", ")}`,
+      "nngp",
+    )
     .option("--arch <string...>", "architecture string(s)")
     .option(
       "--sample <n>",
@@ -81,8 +87,109 @@ export function registerScore(program: Command): void {
     });
 }
 
+/** Images the zero-cost metrics may take from the front of the data (NASWOT's 128 is the most). */
+const ZERO_COST_IMAGES = 256;
+
 async function runScore(o: ScoreOptions): Promise<void> {
-  if (o.metric !== "nngp") throw new Error(`unknown metric "${o.metric}" (available: nngp)`);
+  const names = o.metric
+    .split(",")
+    .map((m) => m.trim())
+    .filter((m) => m.length > 0);
+  if (names.length === 0) throw new Error("--metric is empty");
+  const others = names.filter((m) => m !== "nngp");
+  for (const m of others) getMetric(m); // fail on a bad name before any work
+  const archStrs = chooseArchitectures(o);
+  if (names.includes("nngp")) await runNngp(o, archStrs);
+  if (others.length > 0) await runMetrics(o, archStrs, others);
+}
+
+function chooseArchitectures(o: ScoreOptions): string[] {
+  const space = getSpace(o.space);
+  const chosen = [o.arch !== undefined, o.sample !== undefined, o.all === true].filter(Boolean).length;
+  if (chosen !== 1) throw new Error("score needs exactly one of --arch, --sample or --all");
+  if (o.arch) return o.arch.map((s) => space.format(space.parse(s)));
+  const all = [...space.enumerate!()].map((a) => space.format(a));
+  if (o.sample !== undefined && o.sample > all.length)
+    throw new Error(`--sample ${o.sample} exceeds the space's ${all.length}`);
+  return o.all ? all : new Rng(o.seed, "sample-archs").shuffle(all).slice(0, o.sample);
+}
+
+const recordKey = (arch: string, seed: number, settings: object) =>
+  `${arch}|${seed}|${JSON.stringify(settings)}`;
+
+/** The architectures not yet in `out` for this metric and settings (a resumed run skips the rest). */
+function remaining(o: ScoreOptions, archStrs: string[], metric: string, settings: object): string[] {
+  const done = new Set(
+    readJsonl<{ arch_str: string; seed: number; settings: object; metric: string }>(o.out)
+      .filter((r) => r.metric === metric)
+      .map((r) => recordKey(r.arch_str, r.seed, r.settings)),
+  );
+  const todo = archStrs.filter((a) => !done.has(recordKey(a, o.seed, settings)));
+  if (todo.length < archStrs.length) {
+    process.stderr.write(
+      `${archStrs.length - todo.length} of ${archStrs.length} already in ${o.out}; skipping them\n`,
+    );
+  }
+  if (todo.length === 0) new JsonlWriter(o.out).close(); // still cut off a torn last line from a crashed run
+  return todo;
+}
+
+/** Every requested metric but NNGP, sharing one Memo per architecture; one JSON line per architecture. */
+async function runMetrics(o: ScoreOptions, archStrs: string[], names: string[]): Promise<void> {
+  const metrics = names.map(getMetric);
+  const settings = { data: o.data, data_seed: o.dataSeed, metrics: names };
+  const todo = remaining(o, archStrs, "zero-cost", settings);
+  if (todo.length === 0) return;
+  const space = getSpace(o.space);
+  const dataset = loadDataset(o.data, { seed: o.dataSeed, trainCount: ZERO_COST_IMAGES });
+  const data = dataset.train;
+  const inputShape = [data.channels, data.height, data.width];
+  const runtime = o.threads ? { threads: o.threads } : {};
+  const writer = new JsonlWriter(o.out);
+  const bar = progress(todo.length, names.join(","));
+  try {
+    for (const archStr of todo) {
+      const graph = space.build(space.parse(archStr), { inputShape, numClasses: data.numClasses });
+      const input = { graph, data, seed: o.seed, runtime, memo: new Memo() };
+      const values: Record<string, number | null> = {};
+      const reasons: Record<string, string> = {};
+      const seconds: Record<string, number> = {};
+      for (const metric of metrics) {
+        const start = performance.now();
+        try {
+          const r = await metric.compute(input);
+          for (const [k, v] of Object.entries(r.values)) values[k] = Number.isFinite(v) ? v : null;
+          if (r.reason) reasons[metric.name] = r.reason;
+        } catch (error) {
+          // One metric failing on one architecture must not end a sweep: record why and go on.
+          for (const v of metric.values) values[v.name] = null;
+          reasons[metric.name] = error instanceof Error ? error.message : String(error);
+        }
+        seconds[metric.name] = (performance.now() - start) / 1000;
+      }
+      writer.append({
+        arch_str: archStr,
+        space: o.space,
+        metric: "zero-cost",
+        seed: o.seed,
+        settings,
+        version: VERSION,
+        ...values,
+        ...(Object.keys(reasons).length > 0 ? { reasons } : {}),
+        seconds,
+      });
+      for (const [m, why] of Object.entries(reasons))
+        process.stderr.write(`nasprobe: warning: ${archStr}: ${m}: ${why}\n`);
+      const first = metrics[0]!.values[0]!.name;
+      bar.tick(`${archStr.slice(0, 40)}… ${first} ${values[first] ?? "NaN"}`);
+    }
+  } finally {
+    bar.stop();
+    writer.close();
+  }
+}
+
+async function runNngp(o: ScoreOptions, archStrs: string[]): Promise<void> {
   const preset = NNGP_PRESETS[o.preset];
   if (!preset)
     throw new Error(`unknown preset "${o.preset}" (known: ${Object.keys(NNGP_PRESETS).join(", ")})`);
@@ -96,18 +203,6 @@ async function runScore(o: ScoreOptions): Promise<void> {
     );
   }
   const space = getSpace(o.space);
-  const chosen = [o.arch !== undefined, o.sample !== undefined, o.all === true].filter(Boolean).length;
-  if (chosen !== 1) throw new Error("score needs exactly one of --arch, --sample or --all");
-
-  let archStrs: string[];
-  if (o.arch) archStrs = o.arch.map((s) => space.format(space.parse(s)));
-  else {
-    const all = [...space.enumerate!()].map((a) => space.format(a));
-    archStrs = o.all ? all : new Rng(o.seed, "sample-archs").shuffle(all).slice(0, o.sample);
-    if (o.sample !== undefined && o.sample > all.length)
-      throw new Error(`--sample ${o.sample} exceeds the space's ${all.length}`);
-  }
-
   const nTrain = o.nTrain ?? preset.nTrain;
   const nVal = o.nVal ?? preset.nVal;
   const ensemble = o.ensemble ?? preset.ensemble;
@@ -121,22 +216,8 @@ async function runScore(o: ScoreOptions): Promise<void> {
     bn_update_batch: preset.bnUpdateBatch,
     init: o.init,
   };
-  const key = (arch: string, seed: number, s: object) => `${arch}|${seed}|${JSON.stringify(s)}`;
-  const done = new Set(
-    readJsonl<{ arch_str: string; seed: number; settings: object; metric: string }>(o.out)
-      .filter((r) => r.metric === o.metric)
-      .map((r) => key(r.arch_str, r.seed, r.settings)),
-  );
-  const todo = archStrs.filter((a) => !done.has(key(a, o.seed, settings)));
-  if (todo.length < archStrs.length) {
-    process.stderr.write(
-      `${archStrs.length - todo.length} of ${archStrs.length} already in ${o.out}; skipping them\n`,
-    );
-  }
-  if (todo.length === 0) {
-    new JsonlWriter(o.out).close(); // still cut off a torn last line from a crashed run
-    return;
-  }
+  const todo = remaining(o, archStrs, "nngp", settings);
+  if (todo.length === 0) return;
 
   const dataset = loadDataset(o.data, { seed: o.dataSeed, trainCount: nTrain + nVal });
   const { train, val } = nngpSplit(dataset.train, nTrain, nVal);

@@ -376,12 +376,14 @@ function convVjp(
   // kh·kw strided windows of x (im2col) and contract with dy in one batched MatMul over
   // (window, group). A conv with dy as its kernel computes the same but runs ~20× slower in ORT.
   const [ptop, pleft, pbottom, pright] = op.pads;
-  const xt = emit("Transpose", [x], [fresh("xt")], [intsAttr("perm", [1, 0, 2, 3])]); // [C, N, H, W]
   const xp =
     ptop + pleft + pbottom + pright === 0
-      ? xt
-      : emit("Pad", [xt, w.int64s([0, 0, ptop, pleft, 0, 0, pbottom, pright])], [fresh("xpad")]);
-  const windows: string[] = [];
+      ? x
+      : emit("Pad", [x, w.int64s([0, 0, ptop, pleft, 0, 0, pbottom, pright])], [fresh("xpad")]);
+  // dy per image as [N, g, Ho·Wo, co]: each window is then one batched MatMul over (image, group).
+  const dyg = emit("Reshape", [dy, w.int64s([-1, g, co, ho * wo])], [fresh("dyg")]);
+  const dyt = emit("Transpose", [dyg], [fresh("dyt")], [intsAttr("perm", [0, 1, 3, 2])]);
+  const perWindow: string[] = [];
   for (let ky = 0; ky < kh; ky++)
     for (let kx = 0; kx < kw; kx++) {
       const y0 = ky * dh;
@@ -397,15 +399,14 @@ function convVjp(
         ],
         [fresh(`win${ky}_${kx}`)],
       );
-      windows.push(emit("Unsqueeze", [win, w.int64s([0])], [fresh(`winu${ky}_${kx}`)]));
+      const win4 = emit("Reshape", [win, w.int64s([-1, g, ci, ho * wo])], [fresh(`win4${ky}_${kx}`)]);
+      const perImage = emit("MatMul", [win4, dyt], [fresh(`dwn${ky}_${kx}`)]); // [N, g, ci, co]
+      perWindow.push(
+        emit("ReduceSum", [perImage, w.int64s([0])], [fresh(`dwk${ky}_${kx}`)], [intAttr("keepdims", 1)]),
+      );
     }
-  const stacked =
-    windows.length === 1 ? windows[0]! : emit("Concat", windows, [fresh("cols")], [intAttr("axis", 0)]);
-  const cols = emit("Reshape", [stacked, w.int64s([kh * kw, g, ci, -1])], [fresh("cols4")]); // [K, g, ci, N·Ho·Wo]
-  const dyg = emit("Reshape", [dy, w.int64s([-1, g, co, ho * wo])], [fresh("dyg")]);
-  const dygt = emit("Transpose", [dyg], [fresh("dygt")], [intsAttr("perm", [1, 0, 3, 2])]); // [g, N, HoWo, co]
-  const dyr = emit("Reshape", [dygt, w.int64s([1, g, -1, co])], [fresh("dyr")]);
-  const prod = emit("MatMul", [cols, dyr], [fresh("dwk")]); // [K, g, ci, co]
+  const prod =
+    perWindow.length === 1 ? perWindow[0]! : emit("Concat", perWindow, [fresh("dwks")], [intAttr("axis", 0)]); // [K, g, ci, co]
   const dwt = emit("Transpose", [prod], [fresh("dwt")], [intsAttr("perm", [1, 3, 2, 0])]); // [g, co, ci, K]
   const params: Record<string, string> = {
     [weight]: emit("Reshape", [dwt, w.int64s([op.outChannels, ci, kh, kw])], [fresh("dw")]),

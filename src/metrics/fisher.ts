@@ -1,0 +1,33 @@
+// Fisher (Theis et al. 2018; Turner et al. 2020) as zero-cost-nas scores it: for every conv/linear
+// output channel k, ½·mean_n (Σ_spatial a·∂L/∂a)², summed over channels and layers.
+
+import {
+  prunableLayers,
+  sharedCrossEntropyPass,
+  ZERO_COST_DEFAULTS,
+  type ZeroCostOptions,
+} from "./gradientPass.js";
+import { checkFinite, type Metric } from "./metric.js";
+
+export const fisher: Metric<ZeroCostOptions> = {
+  name: "fisher",
+  description:
+    "channel saliency ½·mean_n(Σ a·∂L/∂a)² (zero-cost-nas; batch 64, cross-entropy, train-mode BN)",
+  values: [{ name: "fisher", higherIsBetter: true, description: "summed per-channel Fisher saliency" }],
+  defaults: ZERO_COST_DEFAULTS,
+  async compute(input, options) {
+    const o = { ...ZERO_COST_DEFAULTS, ...options };
+    const pass = await sharedCrossEntropyPass(input, o);
+    let total = 0;
+    for (const layer of prunableLayers(input.graph)) {
+      const products = pass.activationGradients.get(layer.name)!;
+      const channels = layer.shape[0]!;
+      const n = products.length / channels;
+      let sumSquares = 0;
+      for (let i = 0; i < products.length; i++) sumSquares += products[i]! * products[i]!;
+      // Σ_k ½·(1/n)·Σ_n g_nk²
+      total += (0.5 * sumSquares) / n;
+    }
+    return checkFinite(fisher, { fisher: total });
+  },
+};

@@ -1,0 +1,112 @@
+// Work shared by the gradient-based zero-cost proxies (zero-cost-nas protocol): one batch from the
+// front of the data, PyTorch's default init, train-mode BN, mean cross-entropy. One forward and
+// backward pass serves snip, grad_norm, fisher and grasp's gradient.
+import { type Graph, type Node, numel } from "../ir/graph.js";
+import { type InitScheme, initWeights } from "../ir/init.js";
+import { activationGradientName, gradName } from "../onnx/gradient.js";
+import { GradientSession, oneHot } from "../onnx/gradientSession.js";
+import { type MetricInput, shared } from "./metric.js";
+
+export interface ZeroCostOptions {
+  /** Images per batch (zero-cost-nas: 64). */
+  readonly batchSize: number;
+  /** `kaiming_uniform` is PyTorch's default Conv/Linear init, which zero-cost-nas keeps. */
+  readonly init: InitScheme;
+}
+
+export const ZERO_COST_DEFAULTS: ZeroCostOptions = { batchSize: 64, init: "kaiming_uniform" };
+
+/** Conv and linear nodes: the layers whose `.weight` zero-cost-nas scores ("prunable" layers). */
+export function prunableLayers(graph: Graph): Node[] {
+  return graph.nodes.filter((n) => n.op.kind === "conv" || n.op.kind === "linear");
+}
+
+export const weightOf = (layer: Node) => `${layer.name}.weight`;
+
+/** The first `count` images and their one-hot labels. */
+export function firstBatch(input: MetricInput, count: number) {
+  const { data, graph } = input;
+  if (data.count < count) throw new Error(`needs ${count} images, the data has ${data.count}`);
+  const per = numel(graph.inputShape);
+  if (data.channels * data.height * data.width !== per)
+    throw new Error(
+      `images are ${data.channels}×${data.height}×${data.width}, the network takes ${graph.inputShape.join("×")}`,
+    );
+  const classes = graph.nodes[graph.logits]!.shape[0]!;
+  return {
+    images: data.images.subarray(0, count * per),
+    labels: oneHot(data.labels.subarray(0, count), classes),
+    count,
+  };
+}
+
+/** The network's initial weights for a scheme and the input's seed (memoised per architecture). */
+export function initialWeights(input: MetricInput, init: InitScheme): Promise<Map<string, Float32Array>> {
+  return shared(input, `weights:${init}:${input.seed}`, async () =>
+    initWeights(input.graph, init, input.seed, "init"),
+  );
+}
+
+export interface CrossEntropyPass {
+  readonly weights: ReadonlyMap<string, Float32Array>;
+  /** ∂L/∂W of every prunable layer, by weight name. */
+  readonly grads: ReadonlyMap<string, Float32Array>;
+  /** Σ_spatial activation ⊙ ∂L/∂activation per prunable layer output, [N, C], by node name. */
+  readonly activationGradients: ReadonlyMap<string, Float32Array>;
+  readonly loss: number;
+}
+
+/** Gradients of the mean cross-entropy of the first batch, at `weights` (default: the initial ones). */
+export async function crossEntropyGradients(
+  input: MetricInput,
+  o: ZeroCostOptions,
+  weights?: ReadonlyMap<string, Float32Array>,
+  withActivations = true,
+): Promise<CrossEntropyPass> {
+  const w = weights ?? (await initialWeights(input, o.init));
+  const layers = prunableLayers(input.graph);
+  const session = await GradientSession.create(
+    input.graph,
+    w,
+    {
+      bnMode: "train",
+      loss: "cross_entropy",
+      params: layers.map(weightOf),
+      activationGradientProducts: withActivations ? layers.map((l) => l.id) : [],
+    },
+    input.runtime,
+  );
+  try {
+    const batch = firstBatch(input, o.batchSize);
+    const out = await session.run(batch.images, batch.count, batch.labels);
+    return {
+      weights: w,
+      grads: new Map(layers.map((l) => [weightOf(l), out[gradName(weightOf(l))]!.data])),
+      activationGradients: withActivations
+        ? new Map(layers.map((l) => [l.name, out[activationGradientName(l.name)]!.data]))
+        : new Map(),
+      loss: out.loss!.data[0]!,
+    };
+  } finally {
+    await session.release();
+  }
+}
+
+/** The shared pass at the initial weights, computed once per architecture and options. */
+export function sharedCrossEntropyPass(input: MetricInput, o: ZeroCostOptions): Promise<CrossEntropyPass> {
+  return shared(input, `ce-pass:${o.init}:${o.batchSize}:${input.seed}`, () =>
+    crossEntropyGradients(input, o),
+  );
+}
+
+/** Σ over prunable layers of Σ_i f(w_i, g_i). */
+export function sumOverLayers(
+  pass: CrossEntropyPass,
+  graph: Graph,
+  perLayer: (w: Float32Array, g: Float32Array) => number,
+): number {
+  let total = 0;
+  for (const layer of prunableLayers(graph))
+    total += perLayer(pass.weights.get(weightOf(layer))!, pass.grads.get(weightOf(layer))!);
+  return total;
+}

@@ -1,0 +1,83 @@
+// GraSP (Wang et al. 2020) as zero-cost-nas scores it: Σ −w ⊙ (H g) over conv/linear weights, with g
+// the loss gradient and H the Hessian of the loss w.r.t. those weights. ONNX Runtime has no
+// double-backward, so H·g is a central difference of gradients along g:
+//   H g ≈ (∇L(w + h·g) − ∇L(w − h·g)) / 2h,
+// with h set so the step moves the weights by `relativeStep` of their norm. Its error against an
+// exact float64 Hessian-vector product is measured in grasp.test.ts.
+
+import {
+  crossEntropyGradients,
+  prunableLayers,
+  sharedCrossEntropyPass,
+  weightOf,
+  ZERO_COST_DEFAULTS,
+  type ZeroCostOptions,
+} from "./gradientPass.js";
+import type { MetricInput } from "./metric.js";
+import { checkFinite, type Metric } from "./metric.js";
+
+export interface GraspOptions extends ZeroCostOptions {
+  /** ‖h·g‖ / ‖w‖ over the scored weights. */
+  readonly relativeStep: number;
+}
+
+export const GRASP_DEFAULTS: GraspOptions = { ...ZERO_COST_DEFAULTS, relativeStep: 1e-3 };
+
+/** H·g for the prunable weights by central differences of gradients; returns it and g. */
+export async function hessianGradientProduct(input: MetricInput, o: GraspOptions) {
+  const base = await sharedCrossEntropyPass(input, o);
+  const names = prunableLayers(input.graph).map(weightOf);
+  let wNorm = 0;
+  let gNorm = 0;
+  for (const name of names) {
+    for (const v of base.weights.get(name)!) wNorm += v * v;
+    for (const v of base.grads.get(name)!) gNorm += v * v;
+  }
+  if (gNorm === 0)
+    return { base, hg: new Map(names.map((n) => [n, new Float32Array(base.grads.get(n)!.length)])) };
+  const h = (o.relativeStep * Math.sqrt(wNorm)) / Math.sqrt(gNorm);
+  const shifted = (sign: number) => {
+    const weights = new Map(base.weights);
+    for (const name of names) {
+      const w = base.weights.get(name)!;
+      const g = base.grads.get(name)!;
+      weights.set(
+        name,
+        Float32Array.from(w, (v, i) => v + sign * h * g[i]!),
+      );
+    }
+    return weights;
+  };
+  const plusWeights = shifted(1);
+  const minusWeights = shifted(-1);
+  const plus = await crossEntropyGradients(input, o, plusWeights, false);
+  const minus = await crossEntropyGradients(input, o, minusWeights, false);
+  const hg = new Map<string, Float32Array>();
+  for (const name of names) {
+    const gp = plus.grads.get(name)!;
+    const gm = minus.grads.get(name)!;
+    hg.set(
+      name,
+      Float32Array.from(gp, (v, i) => (v - gm[i]!) / (2 * h)),
+    );
+  }
+  return { base, hg };
+}
+
+export const grasp: Metric<GraspOptions> = {
+  name: "grasp",
+  description:
+    "gradient signal preservation Σ −w·(H g) (zero-cost-nas; H·g by central differences of gradients)",
+  values: [{ name: "grasp", higherIsBetter: true, description: "Σ −w·Hg over conv/linear weights" }],
+  defaults: GRASP_DEFAULTS,
+  async compute(input, options) {
+    const o = { ...GRASP_DEFAULTS, ...options };
+    const { base, hg } = await hessianGradientProduct(input, o);
+    let total = 0;
+    for (const [name, v] of hg) {
+      const w = base.weights.get(name)!;
+      for (let i = 0; i < w.length; i++) total -= w[i]! * v[i]!;
+    }
+    return checkFinite(grasp, { grasp: total });
+  },
+};

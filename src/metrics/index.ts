@@ -1,0 +1,51 @@
+// Every training-free metric by name. NNGP (src/metrics/nngp.ts) has its own data split and record
+// format and is registered by the CLI beside these.
+import { fisher } from "./fisher.js";
+import { flops } from "./flops.js";
+import { gradNorm } from "./gradNorm.js";
+import { grasp } from "./grasp.js";
+import { jacobCov } from "./jacobCov.js";
+import { linearRegions } from "./linearRegions.js";
+import type { Metric, MetricValueInfo } from "./metric.js";
+import { naswot } from "./naswot.js";
+import { ntk } from "./ntk.js";
+import { params } from "./params.js";
+import { snip } from "./snip.js";
+import { swap } from "./swap.js";
+import { synflow } from "./synflow.js";
+import { zen } from "./zen.js";
+
+export const METRICS: readonly Metric[] = [
+  naswot,
+  swap,
+  zen,
+  linearRegions,
+  ntk,
+  synflow,
+  snip,
+  grasp,
+  fisher,
+  gradNorm,
+  jacobCov,
+  params,
+  flops,
+] as Metric[];
+
+export const METRIC_NAMES = METRICS.map((m) => m.name);
+
+export function getMetric(name: string): Metric {
+  const metric = METRICS.find((m) => m.name === name);
+  if (!metric) throw new Error(`unknown metric "${name}" (available: nngp, ${METRIC_NAMES.join(", ")})`);
+  return metric;
+}
+
+/** What a named value means and its sign convention, for any metric's value (e.g. ntk_cond). */
+export function valueInfo(valueName: string): MetricValueInfo | undefined {
+  for (const m of METRICS) {
+    const v = m.values.find((x) => x.name === valueName);
+    if (v) return v;
+  }
+  if (valueName === "score" || valueName === "held_out_score")
+    return { name: valueName, higherIsBetter: true, description: "NNGP validation accuracy" };
+  return undefined;
+}

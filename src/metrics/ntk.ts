@@ -1,0 +1,98 @@
+// The empirical NTK at initialisation, Θ = J Jᵀ with J[n] = ∂(Σ_c f_c(x_n))/∂θ, as TE-NAS builds it:
+// gradients w.r.t. every "weight" parameter (conv, linear and BN γ), BN in train mode so samples
+// are coupled through batch statistics, hence one backward pass per sample. Reports λ_min, λ_max,
+// the condition number κ = λ_max/λ_min (TE-NAS: lower is better) and the trace; Zhu et al. (2022)
+// rank by λ_min (higher is better).
+import type { InitScheme } from "../ir/init.js";
+import { dense, symmetricEigen } from "../linalg/kernelRegression.js";
+import { gradName } from "../onnx/gradient.js";
+import { GradientSession } from "../onnx/gradientSession.js";
+import { firstBatch, initialWeights } from "./gradientPass.js";
+import { checkFinite, failed, type Metric } from "./metric.js";
+
+export interface NtkOptions {
+  readonly batchSize: number;
+  /** TE-NAS re-initialises with kaiming_normal (fan_in) before measuring. */
+  readonly init: InitScheme;
+  readonly bnMode: "train" | "inference";
+}
+
+export const NTK_DEFAULTS: NtkOptions = { batchSize: 72, init: "kaiming_normal", bnMode: "train" };
+
+/** Row i of the Gram matrix (and its mirror) in fp64, two accumulators to shorten the dependency chain. */
+function gramRow(rows: readonly Float32Array[], next: Float32Array, gram: Float64Array, n: number): void {
+  const i = rows.length;
+  for (let j = 0; j <= i; j++) {
+    const other = j === i ? next : rows[j]!;
+    let s0 = 0;
+    let s1 = 0;
+    const len = next.length;
+    let k = 0;
+    for (; k + 1 < len; k += 2) {
+      s0 += next[k]! * other[k]!;
+      s1 += next[k + 1]! * other[k + 1]!;
+    }
+    if (k < len) s0 += next[k]! * other[k]!;
+    gram[i * n + j] = s0 + s1;
+    gram[j * n + i] = s0 + s1;
+  }
+}
+
+export const ntk: Metric<NtkOptions> = {
+  name: "ntk",
+  description: "empirical NTK spectrum at initialisation (TE-NAS: per-sample gradients of summed logits)",
+  values: [
+    { name: "ntk_cond", higherIsBetter: false, description: "condition number λ_max/λ_min (TE-NAS)" },
+    { name: "ntk_lambda_min", higherIsBetter: true, description: "smallest eigenvalue (Zhu et al. 2022)" },
+    { name: "ntk_lambda_max", higherIsBetter: true, description: "largest eigenvalue" },
+    { name: "ntk_trace", higherIsBetter: true, description: "trace" },
+  ],
+  defaults: NTK_DEFAULTS,
+  async compute(input, options) {
+    const o = { ...NTK_DEFAULTS, ...options };
+    const weights = await initialWeights(input, o.init);
+    const params = input.graph.nodes.flatMap((node) =>
+      node.params.filter((p) => p.role === "weight" || p.role === "bn_gamma").map((p) => p.name),
+    );
+    const batch = firstBatch(input, o.batchSize);
+    const n = batch.count;
+    const classes = batch.labels.length / n;
+    const session = await GradientSession.create(
+      input.graph,
+      weights,
+      { bnMode: o.bnMode, loss: "seeded", params },
+      input.runtime,
+    );
+    const rows: Float32Array[] = [];
+    const gram = new Float64Array(n * n);
+    try {
+      const size = params.reduce((s, p) => s + weights.get(p)!.length, 0);
+      for (let i = 0; i < n; i++) {
+        const seed = new Float32Array(n * classes);
+        seed.fill(1, i * classes, (i + 1) * classes);
+        const out = await session.run(batch.images, n, seed);
+        const row = new Float32Array(size);
+        let offset = 0;
+        for (const p of params) {
+          const g = out[gradName(p)]!.data;
+          row.set(g, offset);
+          offset += g.length;
+        }
+        gramRow(rows, row, gram, n);
+        rows.push(row);
+      }
+    } finally {
+      await session.release();
+    }
+    if (gram.some((v) => !Number.isFinite(v))) return failed(ntk, "non-finite gradients");
+    const { values } = symmetricEigen(dense(n, n, gram));
+    const sorted = Float64Array.from(values).sort();
+    const min = sorted[0]!;
+    const max = sorted[n - 1]!;
+    const trace = sorted.reduce((s, v) => s + v, 0);
+    const result = { ntk_cond: max / min, ntk_lambda_min: min, ntk_lambda_max: max, ntk_trace: trace };
+    if (!(min > 0))
+      return { values: { ...result, ntk_cond: Number.NaN }, reason: `NTK is singular (λ_min = ${min})` };
+    return checkFinite(ntk, result);
+  },
+};

@@ -1,0 +1,106 @@
+// SynFlow (Tanaka et al. 2020) as zero-cost-nas scores it: BN removed, every parameter replaced by
+// its absolute value, an all-ones input of batch 1, R = Σ outputs; score Σ |w|·∂R/∂w over conv and
+// linear weights. The reference runs in float64 because R overflows float32 on deep cells (~1e40);
+// ONNX Runtime has no float64 Conv, so we stay in float32 and rescale exactly instead:
+// with ReLU-family activations and all-positive values the network is positively homogeneous in
+// (input, biases), so scaling both by c scales every activation by c, and seeding the backward with
+// d scales every gradient by d. Choosing c·d ≈ 1/R keeps every intermediate in float32 range, and
+// w·∂R/∂w = (w·G)/(c·d) recovers the score. c and d are powers of two, so the scaling is exact.
+import { type Graph, numel } from "../ir/graph.js";
+import { initWeights } from "../ir/init.js";
+import { withoutBatchNorm } from "../ir/transform.js";
+import { forwardOutput, newTimings } from "../onnx/forward.js";
+import { gradName } from "../onnx/gradient.js";
+import { GradientSession } from "../onnx/gradientSession.js";
+import { prunableLayers, weightOf, ZERO_COST_DEFAULTS, type ZeroCostOptions } from "./gradientPass.js";
+import { checkFinite, failed, type Metric, type MetricInput } from "./metric.js";
+
+const HOMOGENEOUS = new Set(["relu", "leaky_relu", "identity"]);
+
+/** Whether scaling input and biases by c > 0 scales the output by c (given non-negative values). */
+function positivelyHomogeneous(graph: Graph): boolean {
+  return graph.nodes.every((n) => n.op.kind !== "act" || HOMOGENEOUS.has(n.op.fn));
+}
+
+function scaledWeights(abs: ReadonlyMap<string, Float32Array>, graph: Graph, c: number) {
+  const out = new Map(abs);
+  for (const p of graph.nodes.flatMap((n) => n.params))
+    if (p.role === "bias" || p.role === "bn_beta")
+      out.set(
+        p.name,
+        Float32Array.from(abs.get(p.name)!, (v) => v * c),
+      );
+  return out;
+}
+
+/** Σ outputs at input c·1 (biases scaled by c), by a forward pass. */
+async function scaledOutputSum(
+  graph: Graph,
+  abs: ReadonlyMap<string, Float32Array>,
+  c: number,
+  input: MetricInput,
+) {
+  const ones = { data: new Float32Array(numel(graph.inputShape)).fill(c), count: 1 };
+  const [logits] = await forwardOutput(graph, scaledWeights(abs, graph, c), [ones], {
+    output: "logits",
+    bnMode: "inference",
+    batchSize: 1,
+    runtime: input.runtime,
+    timings: newTimings(),
+  });
+  return logits!.reduce((s, v) => s + v, 0);
+}
+
+export const synflow: Metric<Pick<ZeroCostOptions, "init">> = {
+  name: "synflow",
+  description: "synaptic flow Σ|w|·∂R/∂w with BN removed, |θ|, all-ones input (zero-cost-nas synflow)",
+  values: [{ name: "synflow", higherIsBetter: true, description: "Σ |w|·∂R/∂w over conv/linear weights" }],
+  defaults: { init: ZERO_COST_DEFAULTS.init },
+  async compute(input, options) {
+    const init = options?.init ?? ZERO_COST_DEFAULTS.init;
+    const graph = withoutBatchNorm(input.graph);
+    const abs = initWeights(graph, init, input.seed, "init");
+    for (const [name, v] of abs) abs.set(name, v.map(Math.abs));
+
+    let c = 1;
+    let d = 1;
+    if (positivelyHomogeneous(graph)) {
+      // R·2^-120 fits float32 for any R below ~4e74; then aim for c·R ≈ 1 split evenly with d.
+      const probe = 2 ** -120;
+      const r = (await scaledOutputSum(graph, abs, probe, input)) / probe;
+      if (!Number.isFinite(r))
+        return failed(synflow, `output sum overflows even when scaled (R·2^-120 = ${r * probe})`);
+      if (r > 0) {
+        const half = Math.round(Math.log2(r) / 2);
+        c = 2 ** -half;
+        d = 2 ** -half;
+      }
+    }
+    const layers = prunableLayers(graph);
+    const session = await GradientSession.create(
+      graph,
+      scaledWeights(abs, graph, c),
+      { bnMode: "inference", loss: "seeded", params: layers.map(weightOf) },
+      input.runtime,
+    );
+    try {
+      const classes = graph.nodes[graph.logits]!.shape[0]!;
+      const out = await session.run(
+        new Float32Array(numel(graph.inputShape)).fill(c),
+        1,
+        new Float32Array(classes).fill(d),
+      );
+      let total = 0;
+      for (const layer of layers) {
+        const w = abs.get(weightOf(layer))!;
+        const g = out[gradName(weightOf(layer))]!.data;
+        let s = 0;
+        for (let i = 0; i < w.length; i++) s += w[i]! * g[i]!;
+        total += s / (c * d);
+      }
+      return checkFinite(synflow, { synflow: total });
+    } finally {
+      await session.release();
+    }
+  },
+};
