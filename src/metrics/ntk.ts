@@ -3,10 +3,12 @@
 // are coupled through batch statistics, hence one backward pass per sample. Reports λ_min, λ_max,
 // the condition number κ = λ_max/λ_min (TE-NAS: lower is better) and the trace; Zhu et al. (2022)
 // rank by λ_min (higher is better).
+import type { Graph } from "../ir/graph.js";
 import type { InitScheme } from "../ir/init.js";
 import { dense, symmetricEigen } from "../linalg/kernelRegression.js";
 import { gradName } from "../onnx/gradient.js";
 import { GradientSession } from "../onnx/gradientSession.js";
+import type { RuntimeOptions } from "../onnx/runtime.js";
 import { firstBatch, initialWeights } from "./gradientPass.js";
 import { checkFinite, failed, type Metric } from "./metric.js";
 
@@ -38,6 +40,42 @@ function gramRow(rows: readonly Float32Array[], next: Float32Array, gram: Float6
   }
 }
 
+/**
+ * Row n of the Jacobian of the per-sample summed logits w.r.t. `params` (concatenated in order), for
+ * each sample of the batch: one backward pass per sample, seeded with ones on that sample's logits.
+ */
+export async function perSampleGradients(
+  graph: Graph,
+  weights: ReadonlyMap<string, Float32Array>,
+  params: readonly string[],
+  images: Float32Array,
+  n: number,
+  bnMode: "train" | "inference",
+  runtime: RuntimeOptions,
+  onRow: (row: Float32Array, sample: number) => void,
+): Promise<void> {
+  const classes = graph.nodes[graph.logits]!.shape[0]!;
+  const session = await GradientSession.create(graph, weights, { bnMode, loss: "seeded", params }, runtime);
+  try {
+    const size = params.reduce((s, p) => s + weights.get(p)!.length, 0);
+    for (let i = 0; i < n; i++) {
+      const seed = new Float32Array(n * classes);
+      seed.fill(1, i * classes, (i + 1) * classes);
+      const out = await session.run(images, n, seed);
+      const row = new Float32Array(size);
+      let offset = 0;
+      for (const p of params) {
+        const g = out[gradName(p)]!.data;
+        row.set(g, offset);
+        offset += g.length;
+      }
+      onRow(row, i);
+    }
+  } finally {
+    await session.release();
+  }
+}
+
 export const ntk: Metric<NtkOptions> = {
   name: "ntk",
   description: "empirical NTK spectrum at initialisation (TE-NAS: per-sample gradients of summed logits)",
@@ -56,34 +94,21 @@ export const ntk: Metric<NtkOptions> = {
     );
     const batch = firstBatch(input, o.batchSize);
     const n = batch.count;
-    const classes = batch.labels.length / n;
-    const session = await GradientSession.create(
+    const gram = new Float64Array(n * n);
+    const rows: Float32Array[] = [];
+    await perSampleGradients(
       input.graph,
       weights,
-      { bnMode: o.bnMode, loss: "seeded", params },
+      params,
+      batch.images,
+      n,
+      o.bnMode,
       input.runtime,
-    );
-    const rows: Float32Array[] = [];
-    const gram = new Float64Array(n * n);
-    try {
-      const size = params.reduce((s, p) => s + weights.get(p)!.length, 0);
-      for (let i = 0; i < n; i++) {
-        const seed = new Float32Array(n * classes);
-        seed.fill(1, i * classes, (i + 1) * classes);
-        const out = await session.run(batch.images, n, seed);
-        const row = new Float32Array(size);
-        let offset = 0;
-        for (const p of params) {
-          const g = out[gradName(p)]!.data;
-          row.set(g, offset);
-          offset += g.length;
-        }
+      (row) => {
         gramRow(rows, row, gram, n);
         rows.push(row);
-      }
-    } finally {
-      await session.release();
-    }
+      },
+    );
     if (gram.some((v) => !Number.isFinite(v))) return failed(ntk, "non-finite gradients");
     const { values } = symmetricEigen(dense(n, n, gram));
     const sorted = Float64Array.from(values).sort();
