@@ -29,6 +29,7 @@ interface ScoreOptions {
   bn: NngpBatchNorm;
   init: InitScheme;
   threads?: number;
+  set: string[];
   batchSize: number;
 }
 
@@ -75,6 +76,11 @@ export function registerScore(program: Command): void {
       "reference",
     )
     .option("--init <scheme>", `weight init: ${INIT_SCHEMES.join(" | ")}`, NNGP_DEFAULTS.init)
+    .option(
+      "--set <metric.option=value...>",
+      "override a metric option, e.g. ntk.batchSize=32 (see each metric's defaults)",
+      [],
+    )
     .option("--threads <n>", "ONNX Runtime intra-op threads (default: all cores)", positiveInt("--threads"))
     .option(
       "--batch-size <n>",
@@ -137,7 +143,13 @@ function remaining(o: ScoreOptions, archStrs: string[], metric: string, settings
 /** Every requested metric but NNGP, sharing one Memo per architecture; one JSON line per architecture. */
 async function runMetrics(o: ScoreOptions, archStrs: string[], names: string[]): Promise<void> {
   const metrics = names.map(getMetric);
-  const settings = { data: o.data, data_seed: o.dataSeed, metrics: names };
+  const overrides = parseOverrides(o.set, names);
+  const settings = {
+    data: o.data,
+    data_seed: o.dataSeed,
+    metrics: names,
+    ...(o.set.length > 0 ? { options: overrides } : {}),
+  };
   const todo = remaining(o, archStrs, "zero-cost", settings);
   if (todo.length === 0) return;
   const space = getSpace(o.space);
@@ -157,7 +169,7 @@ async function runMetrics(o: ScoreOptions, archStrs: string[], names: string[]):
       for (const metric of metrics) {
         const start = performance.now();
         try {
-          const r = await metric.compute(input);
+          const r = await metric.compute(input, overrides[metric.name]);
           for (const [k, v] of Object.entries(r.values)) values[k] = Number.isFinite(v) ? v : null;
           if (r.reason) reasons[metric.name] = r.reason;
         } catch (error) {
@@ -187,6 +199,32 @@ async function runMetrics(o: ScoreOptions, archStrs: string[], names: string[]):
     bar.stop();
     writer.close();
   }
+}
+
+/** `--set ntk.batchSize=32` → { ntk: { batchSize: 32 } }, checked against the metric's own defaults. */
+function parseOverrides(items: string[], names: string[]): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const item of items) {
+    const m = /^([a-z_]+)\.([A-Za-z]+)=(.+)$/.exec(item);
+    if (!m) throw new Error(`--set expects metric.option=value, got "${item}"`);
+    const [, metricName, key, raw] = m as unknown as [string, string, string, string];
+    if (!names.includes(metricName))
+      throw new Error(`--set ${item}: metric ${metricName} is not in --metric`);
+    const defaults = getMetric(metricName).defaults as Record<string, unknown>;
+    if (!(key in defaults))
+      throw new Error(
+        `--set ${item}: ${metricName} has no option ${key} (options: ${Object.keys(defaults).join(", ") || "none"})`,
+      );
+    const value =
+      typeof defaults[key] === "number"
+        ? Number(raw)
+        : typeof defaults[key] === "boolean"
+          ? raw === "true"
+          : raw;
+    if (typeof value === "number" && !Number.isFinite(value)) throw new Error(`--set ${item}: not a number`);
+    out[metricName] = { ...out[metricName], [key]: value };
+  }
+  return out;
 }
 
 async function runNngp(o: ScoreOptions, archStrs: string[]): Promise<void> {

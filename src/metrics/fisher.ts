@@ -1,6 +1,8 @@
 // Fisher (Theis et al. 2018; Turner et al. 2020) as zero-cost-nas scores it: for every conv/linear
-// output channel k, ½·mean_n (Σ_spatial a·∂L/∂a)², summed over channels and layers.
+// output channel k, ½·mean_n (Σ_spatial a·∂L/∂a)². The reference then copies each channel's value to
+// every weight of that channel before summing, so a channel counts (fan-in) times.
 
+import { numel } from "../ir/graph.js";
 import {
   prunableLayers,
   sharedCrossEntropyPass,
@@ -25,8 +27,9 @@ export const fisher: Metric<ZeroCostOptions> = {
       const n = products.length / channels;
       let sumSquares = 0;
       for (let i = 0; i < products.length; i++) sumSquares += products[i]! * products[i]!;
-      // Σ_k ½·(1/n)·Σ_n g_nk²
-      total += (0.5 * sumSquares) / n;
+      const weightsPerChannel = numel(layer.params.find((p) => p.role === "weight")!.shape) / channels;
+      // Σ_k fan-in·½·(1/n)·Σ_n g_nk²
+      total += (weightsPerChannel * 0.5 * sumSquares) / n;
     }
     return checkFinite(fisher, { fisher: total });
   },

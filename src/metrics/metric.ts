@@ -68,7 +68,9 @@ export function checkFinite(metric: Pick<Metric, "values">, values: Record<strin
   const bad = Object.entries(values).filter(([, v]) => !Number.isFinite(v));
   if (bad.length === 0) return { values };
   return {
-    values: Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Number.isFinite(v) ? v : Number.NaN])),
+    values: Object.fromEntries(
+      Object.entries(values).map(([k, v]) => [k, Number.isFinite(v) ? v : Number.NaN]),
+    ),
     reason: `non-finite ${bad.map(([k, v]) => `${k}=${v}`).join(", ")}`,
   };
 }

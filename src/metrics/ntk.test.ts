@@ -71,7 +71,7 @@ test("NTK values: trace equals Σ‖J_n‖², κ = λ_max/λ_min, and an all-zer
   const r = await ntk.compute(input, { batchSize: 6 });
   const v = r.values;
   assert.ok(Math.abs(v.ntk_cond! - v.ntk_lambda_max! / v.ntk_lambda_min!) < 1e-9 * v.ntk_cond!);
-  const weights = initWeights(graph, "kaiming_normal", 4, "init");
+  const weights = initWeights(graph, "kaiming_uniform", 4, "init");
   const params = graph.nodes.flatMap((node) =>
     node.params.filter((p) => p.role === "weight" || p.role === "bn_gamma").map((p) => p.name),
   );

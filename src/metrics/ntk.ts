@@ -14,12 +14,15 @@ import { checkFinite, failed, type Metric } from "./metric.js";
 
 export interface NtkOptions {
   readonly batchSize: number;
-  /** TE-NAS re-initialises with kaiming_normal (fan_in) before measuring. */
+  /**
+   * TE-NAS asks for kaiming_normal, but its init function matches no branch for that setting, so its
+   * networks keep PyTorch's default init (kaiming_uniform here).
+   */
   readonly init: InitScheme;
   readonly bnMode: "train" | "inference";
 }
 
-export const NTK_DEFAULTS: NtkOptions = { batchSize: 72, init: "kaiming_normal", bnMode: "train" };
+export const NTK_DEFAULTS: NtkOptions = { batchSize: 72, init: "kaiming_uniform", bnMode: "train" };
 
 /** Row i of the Gram matrix (and its mirror) in fp64, two accumulators to shorten the dependency chain. */
 function gramRow(rows: readonly Float32Array[], next: Float32Array, gram: Float64Array, n: number): void {

@@ -2,9 +2,17 @@
 // initializers: ONNX Runtime's NCHWc layout pass only rewrites convs with constant weights, and
 // measured here that makes the forward ~2.2× faster than feeding weights as inputs, far more than
 // the ~60 ms a session costs to create (see docs/performance.md).
+import onnxProto, { type onnx } from "onnx-proto";
 import type { Graph, Node } from "../ir/graph.js";
 import { batchNormNodes, numel } from "../ir/graph.js";
-import { batchMeanName, batchVarName, compileToOnnx, runningMeanName, runningVarName } from "./compile.js";
+import {
+  batchMeanName,
+  batchVarName,
+  compileToOnnx,
+  runningMeanName,
+  runningVarName,
+  weightSpecs,
+} from "./compile.js";
 import { OnnxSession, type RuntimeOptions } from "./runtime.js";
 
 export interface Images {
@@ -151,4 +159,161 @@ export function freshRunningStatistics(graph: Graph): Map<string, Float32Array> 
     out.set(runningVarName(bn), new Float32Array(bn.shape[0]!).fill(1));
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Probing intermediate node outputs (activation-pattern metrics: NASWOT, SWAP, Zen, linear regions).
+
+/**
+ * ONNX nodes appended after the probed node outputs, e.g. to reduce activations inside ONNX Runtime
+ * before they are copied out (a 128×128 Gram instead of 128 × 500k floats).
+ */
+export interface ProbeTail {
+  readonly nodes: onnx.INodeProto[];
+  readonly initializers?: onnx.ITensorProto[];
+  /** Float outputs of the tail, with their dims ("N" for a batch dimension). */
+  readonly outputs: ReadonlyArray<{ readonly name: string; readonly dims: ReadonlyArray<number | string> }>;
+}
+
+export interface ProbeOptions {
+  readonly bnMode: "inference" | "train";
+  /** Nodes whose outputs are probed (the graph's input node included). */
+  readonly nodes: readonly number[];
+  /**
+   * Weights baked in as initializers. Weights not given here are graph inputs that every run must
+   * feed: one session then serves many random draws (cheaper than a session per draw when each
+   * draw sees only a few images).
+   */
+  readonly baked?: ReadonlyMap<string, Float32Array>;
+  /**
+   * Appends ONNX nodes reading the probed tensors (`tensors`: node id → ONNX tensor name). With a
+   * tail, the probed tensors themselves are no longer model outputs.
+   */
+  readonly tail?: (tensors: ReadonlyMap<number, string>) => ProbeTail;
+  readonly runtime: RuntimeOptions;
+  readonly timings: ForwardTimings;
+}
+
+const pb = onnxProto.onnx;
+
+function floatValueInfo(name: string, dims: ReadonlyArray<number | string>): onnx.IValueInfoProto {
+  return {
+    name,
+    type: {
+      tensorType: {
+        elemType: pb.TensorProto.DataType.FLOAT,
+        shape: { dim: dims.map((d) => (typeof d === "string" ? { dimParam: d } : { dimValue: d })) },
+      },
+    },
+  };
+}
+
+/** One ONNX session over a graph with chosen intermediate node outputs (or a tail over them) exposed. */
+export class NodeProbe {
+  private constructor(
+    private readonly graph: Graph,
+    private readonly session: OnnxSession,
+    private readonly tensors: ReadonlyMap<number, string>,
+    /** Weights the caller must feed on every run, with their shapes. */
+    private readonly fed: ReadonlyMap<string, readonly number[]>,
+    private readonly timings: ForwardTimings,
+  ) {}
+
+  /** Names of the weights every run must feed. */
+  get weightInputs(): string[] {
+    return [...this.fed.keys()];
+  }
+
+  static async create(graph: Graph, o: ProbeOptions): Promise<NodeProbe> {
+    const start = performance.now();
+    // The input node has no tensor of its own to expose: probes of it read the fed images.
+    const exposed = [...new Set(o.nodes)].filter((id) => graph.nodes[id]!.op.kind !== "input");
+    const tensors = new Map<number, string>(
+      o.nodes.map((id) => [id, graph.nodes[id]!.op.kind === "input" ? "input" : graph.nodes[id]!.name]),
+    );
+    const compiled = compileToOnnx(graph, {
+      bnMode: o.bnMode,
+      ...(o.baked && { initializers: o.baked }),
+      outputs: ["features"],
+      extraOutputs: exposed,
+    });
+    let bytes = compiled.bytes;
+    if (o.tail) {
+      const tail = o.tail(tensors);
+      const model = pb.ModelProto.decode(bytes);
+      const g = model.graph!;
+      g.node!.push(...tail.nodes);
+      g.initializer!.push(...(tail.initializers ?? []));
+      // Keep BN batch statistics (small) and the tail's outputs; probed tensors stay internal.
+      g.output = [
+        ...g.output!.filter((v) => v.name!.endsWith(".batch_mean") || v.name!.endsWith(".batch_var")),
+        ...tail.outputs.map((t) => floatValueInfo(t.name, t.dims)),
+      ];
+      bytes = pb.ModelProto.encode(model).finish();
+    }
+    const session = await OnnxSession.create(bytes, o.runtime);
+    o.timings.setup += (performance.now() - start) / 1000;
+    const shapes = new Map(weightSpecs(graph, o.bnMode).map((s) => [s.name, s.shape] as const));
+    const fed = new Map(compiled.weightInputs.map((name) => [name, shapes.get(name)!]));
+    return new NodeProbe(graph, session, tensors, fed, o.timings);
+  }
+
+  /** The ONNX name under which a probed node's output is fetched (without a tail). */
+  outputName(node: number): string {
+    const name = this.tensors.get(node);
+    if (name === undefined) throw new Error(`node ${node} is not probed`);
+    return name;
+  }
+
+  /**
+   * One run over all of `images` as a single batch (train-mode BN normalises with its statistics).
+   * `fetch` names tail outputs, probed outputs (see outputName) or BN batch statistics; the graph
+   * input, when probed, comes back as the fed images.
+   */
+  async run(
+    images: Images,
+    fetch: readonly string[],
+    weights?: ReadonlyMap<string, Float32Array>,
+  ): Promise<Record<string, Float32Array>> {
+    const feeds: Record<string, { data: Float32Array; dims: readonly number[] }> = {
+      input: slice(this.graph, images, 0, images.count),
+    };
+    for (const [name, dims] of this.fed) {
+      const w = weights?.get(name);
+      if (!w) throw new Error(`probe run: weight ${name} not fed`);
+      feeds[name] = { data: w, dims };
+    }
+    const start = performance.now();
+    const wanted = fetch.filter((f) => f !== "input");
+    const result = wanted.length > 0 ? await this.session.run(feeds, wanted) : {};
+    this.timings.run += (performance.now() - start) / 1000;
+    const out: Record<string, Float32Array> = {};
+    for (const f of fetch) out[f] = f === "input" ? feeds.input!.data : result[f]!.data;
+    return out;
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+/**
+ * Outputs of the given nodes for all `images` in one run with baked weights, keyed by node id
+ * (per-sample layout as the node's shape; the input node gives back the images).
+ */
+export async function nodeOutputs(
+  graph: Graph,
+  weights: ReadonlyMap<string, Float32Array>,
+  images: Images,
+  nodes: readonly number[],
+  o: { bnMode: "inference" | "train"; runtime: RuntimeOptions; timings: ForwardTimings },
+): Promise<Map<number, Float32Array>> {
+  const probe = await NodeProbe.create(graph, { ...o, nodes, baked: weights });
+  try {
+    const names = nodes.map((id) => probe.outputName(id));
+    const result = await probe.run(images, names);
+    return new Map(nodes.map((id, i) => [id, result[names[i]!]!]));
+  } finally {
+    await probe.release();
+  }
 }
