@@ -31,6 +31,6 @@ export const fisher: Metric<ZeroCostOptions> = {
       // Σ_k fan-in·½·(1/n)·Σ_n g_nk²
       total += (weightsPerChannel * 0.5 * sumSquares) / n;
     }
-    return checkFinite(fisher, { fisher: total });
+    return checkFinite({ fisher: total });
   },
 };

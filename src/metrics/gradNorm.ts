@@ -21,6 +21,6 @@ export const gradNorm: Metric<ZeroCostOptions> = {
       for (let i = 0; i < g.length; i++) s += g[i]! * g[i]!;
       return Math.sqrt(s);
     });
-    return checkFinite(gradNorm, { grad_norm: value });
+    return checkFinite({ grad_norm: value });
   },
 };

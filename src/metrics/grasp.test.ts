@@ -56,11 +56,17 @@ test("H·g by central differences of gradients agrees with a float64 second diff
   const eg = 1e-2 / Math.sqrt(gNorm);
   const fd = (loss(eu, eg) - loss(eu, -eg) - loss(-eu, eg) + loss(-eu, -eg)) / (4 * eu * eg);
   let ours = 0;
-  for (const n of names) hg.get(n)!.forEach((v, i) => (ours += u.get(n)![i]! * v));
+  for (const n of names)
+    hg.get(n)!.forEach((v, i) => {
+      ours += u.get(n)![i]! * v;
+    });
   assert.ok(Math.abs(ours - fd) <= 0.02 * Math.abs(fd), `uᵀHg: ours ${ours} vs second difference ${fd}`);
 
   const score = await grasp.compute(input, { batchSize: batch });
   let expected = 0;
-  for (const n of names) hg.get(n)!.forEach((v, i) => (expected -= base.weights.get(n)![i]! * v));
+  for (const n of names)
+    hg.get(n)!.forEach((v, i) => {
+      expected -= base.weights.get(n)![i]! * v;
+    });
   assert.ok(Math.abs(score.values.grasp! - expected) <= 1e-6 * Math.abs(expected));
 });

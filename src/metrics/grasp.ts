@@ -78,6 +78,6 @@ export const grasp: Metric<GraspOptions> = {
       const w = base.weights.get(name)!;
       for (let i = 0; i < w.length; i++) total -= w[i]! * v[i]!;
     }
-    return checkFinite(grasp, { grasp: total });
+    return checkFinite({ grasp: total });
   },
 };

@@ -8,7 +8,9 @@ test("rowCorrelation equals numpy.corrcoef on a small matrix", () => {
   // numpy.corrcoef([[1,2,3,4],[2,1,4,3],[4,3,2,1]])
   const c = rowCorrelation(Float32Array.from([1, 2, 3, 4, 2, 1, 4, 3, 4, 3, 2, 1]), 3);
   const expected = [1, 0.6, -1, 0.6, 1, -0.6, -1, -0.6, 1];
-  c.forEach((v, i) => assert.ok(Math.abs(v - expected[i]!) < 1e-12, `${i}: ${v}`));
+  c.forEach((v, i) => {
+    assert.ok(Math.abs(v - expected[i]!) < 1e-12, `${i}: ${v}`);
+  });
 });
 
 test("jacob_cov of a linear network: identical Jacobian rows give eigenvalues n and 0", async () => {

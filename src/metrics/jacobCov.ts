@@ -68,6 +68,6 @@ export const jacobCov: Metric<ZeroCostOptions> = {
     const { values } = symmetricEigen(dense(batch.count, batch.count, corr));
     let score = 0;
     for (const v of values) score -= Math.log(v + K) + 1 / (v + K);
-    return checkFinite(jacobCov, { jacob_cov: score });
+    return checkFinite({ jacob_cov: score });
   },
 };

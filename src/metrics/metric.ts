@@ -64,7 +64,7 @@ export function failed(metric: Pick<Metric, "values">, reason: string): MetricRe
 }
 
 /** NaN with a reason when any value is not finite. */
-export function checkFinite(metric: Pick<Metric, "values">, values: Record<string, number>): MetricResult {
+export function checkFinite(values: Record<string, number>): MetricResult {
   const bad = Object.entries(values).filter(([, v]) => !Number.isFinite(v));
   if (bad.length === 0) return { values };
   return {

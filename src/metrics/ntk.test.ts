@@ -44,7 +44,9 @@ test("per-sample Jacobian rows match finite differences of each sample's summed 
       p,
       Float32Array.from(w, (v, i) => v - step[i]!),
     );
-    plus.get(p)!.forEach((v, i) => direction.push((v - minus.get(p)![i]!) / (2 * h)));
+    plus.get(p)!.forEach((v, i) => {
+      direction.push((v - minus.get(p)![i]!) / (2 * h));
+    });
   }
   const sums = (w: ReadonlyMap<string, Float32Array>) => {
     const logits = referenceForward(graph, w, data.images, n, { bnMode: "train" })[graph.logits]!;

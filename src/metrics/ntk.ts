@@ -121,6 +121,6 @@ export const ntk: Metric<NtkOptions> = {
     const result = { ntk_cond: max / min, ntk_lambda_min: min, ntk_lambda_max: max, ntk_trace: trace };
     if (!(min > 0))
       return { values: { ...result, ntk_cond: Number.NaN }, reason: `NTK is singular (λ_min = ${min})` };
-    return checkFinite(ntk, result);
+    return checkFinite(result);
   },
 };

@@ -21,6 +21,6 @@ export const snip: Metric<ZeroCostOptions> = {
       for (let i = 0; i < w.length; i++) s += Math.abs(w[i]! * g[i]!);
       return s;
     });
-    return checkFinite(snip, { snip: value });
+    return checkFinite({ snip: value });
   },
 };

@@ -202,6 +202,6 @@ export const swap: Metric<SwapOptions> = {
     const images = frontBatch(input.data, o.batchSize);
     const r = await swapScore(input.graph, images, { ...o, seed: input.seed }, input.runtime);
     if (r.neurons === 0) return failed(swap, "the network has no ReLU on a feature map");
-    return checkFinite(swap, { swap: r.swap, swap_reg: r.swap * r.regulariser });
+    return checkFinite({ swap: r.swap, swap_reg: r.swap * r.regulariser });
   },
 };

@@ -98,7 +98,7 @@ export const synflow: Metric<Pick<ZeroCostOptions, "init">> = {
         for (let i = 0; i < w.length; i++) s += w[i]! * g[i]!;
         total += s / (c * d);
       }
-      return checkFinite(synflow, { synflow: total });
+      return checkFinite({ synflow: total });
     } finally {
       await session.release();
     }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { everyOpNet, randomize } from "../ir/fixtures.js";
-import { ACTIVATIONS, batchNormNodes, type Graph } from "../ir/graph.js";
+import { batchNormNodes, type Graph } from "../ir/graph.js";
 import { initWeights } from "../ir/init.js";
 import { referenceForward } from "../ir/referenceForward.js";
 import { buildNb201, parseNb201 } from "../spaces/nb201.js";
