@@ -9,12 +9,12 @@
 // then a crop). Given an NB201 network (as the CLI builds for every metric), it scores TE-NAS's thin
 // network of that cell instead (option `thinNb201`); any other graph is scored as given, so a caller
 // can pass `teNasThinNb201(arch)` or its own small network directly.
-import { GraphBuilder, type Ref } from "../ir/builder.js";
+import { GraphBuilder } from "../ir/builder.js";
 import type { Graph } from "../ir/graph.js";
 import { type InitScheme, initWeights } from "../ir/init.js";
 import { type ForwardTimings, NodeProbe, newTimings } from "../onnx/forward.js";
 import type { RuntimeOptions } from "../onnx/runtime.js";
-import { NB201_EDGES, type Nb201Arch, type Nb201Op } from "../spaces/nb201.js";
+import { NB201_EDGES, type Nb201Arch, type Nb201Op, nb201Cell } from "../spaces/nb201.js";
 import { Rng } from "../util/random.js";
 import { failed, type Metric, type MetricInput, type MetricResult } from "./metric.js";
 import { reluInputs } from "./naswot.js";
@@ -59,33 +59,8 @@ export const LINEAR_REGION_DEFAULTS: LinearRegionOptions = {
  */
 export function teNasThinNb201(arch: Nb201Arch, numClasses = 10): Graph {
   const b = new GraphBuilder(LINEAR_REGION_INPUT_SHAPE);
-  const c = LINEAR_REGION_INPUT_SHAPE[0]!;
-  const nodes: Ref[] = [b.input];
-  for (let to = 1; to <= 3; to++) {
-    const terms: Ref[] = [];
-    NB201_EDGES.forEach(([t, from], i) => {
-      if (t !== to) return;
-      const x = nodes[from]!;
-      terms.push(
-        b.within(`e${to}${from}`, () => {
-          switch (arch[i]!) {
-            case "none":
-              return b.zero(x);
-            case "skip_connect":
-              return b.identity(x);
-            case "nor_conv_1x1":
-              return b.batchNorm(b.conv(b.relu(x), c, 1));
-            case "nor_conv_3x3":
-              return b.batchNorm(b.conv(b.relu(x), c, 3, { padding: 1 }));
-            case "avg_pool_3x3":
-              return b.avgPool(x, 3, { stride: 1, padding: 1, countIncludePad: false });
-          }
-        }),
-      );
-    });
-    nodes.push(b.within(`n${to}`, () => b.add(terms)));
-  }
-  const features = b.within("head", () => b.globalAvgPool(b.relu(b.batchNorm(nodes[3]!))));
+  const out = nb201Cell(b, b.input, arch, LINEAR_REGION_INPUT_SHAPE[0]!);
+  const features = b.within("head", () => b.globalAvgPool(b.relu(b.batchNorm(out))));
   const logits = b.within("head", () => b.linear(features, numClasses));
   return b.build({ features, logits });
 }

@@ -2,15 +2,19 @@
 // initializers: ONNX Runtime's NCHWc layout pass only rewrites convs with constant weights, and
 // measured here that makes the forward ~2.2× faster than feeding weights as inputs, far more than
 // the ~60 ms a session costs to create (see docs/performance.md).
-import onnxProto, { type onnx } from "onnx-proto";
+import type { onnx } from "onnx-proto";
 import type { Graph, Node } from "../ir/graph.js";
 import { batchNormNodes, numel } from "../ir/graph.js";
 import {
   batchMeanName,
   batchVarName,
   compileToOnnx,
+  exposeOutput,
+  lowerForward,
+  OnnxWriter,
   runningMeanName,
   runningVarName,
+  tensorName,
   weightSpecs,
 } from "./compile.js";
 import { OnnxSession, type RuntimeOptions } from "./runtime.js";
@@ -194,20 +198,6 @@ export interface ProbeOptions {
   readonly timings: ForwardTimings;
 }
 
-const pb = onnxProto.onnx;
-
-function floatValueInfo(name: string, dims: ReadonlyArray<number | string>): onnx.IValueInfoProto {
-  return {
-    name,
-    type: {
-      tensorType: {
-        elemType: pb.TensorProto.DataType.FLOAT,
-        shape: { dim: dims.map((d) => (typeof d === "string" ? { dimParam: d } : { dimValue: d })) },
-      },
-    },
-  };
-}
-
 /** One ONNX session over a graph with chosen intermediate node outputs (or a tail over them) exposed. */
 export class NodeProbe {
   private constructor(
@@ -228,33 +218,29 @@ export class NodeProbe {
     const start = performance.now();
     // The input node has no tensor of its own to expose: probes of it read the fed images.
     const exposed = [...new Set(o.nodes)].filter((id) => graph.nodes[id]!.op.kind !== "input");
-    const tensors = new Map<number, string>(
-      o.nodes.map((id) => [id, graph.nodes[id]!.op.kind === "input" ? "input" : graph.nodes[id]!.name]),
-    );
-    const compiled = compileToOnnx(graph, {
+    const w = new OnnxWriter();
+    const { weightInputs } = lowerForward(graph, w, {
       bnMode: o.bnMode,
       ...(o.baked && { initializers: o.baked }),
-      outputs: ["features"],
-      extraOutputs: exposed,
     });
-    let bytes = compiled.bytes;
+    // A tail reads the probed tensors inside the model; without one they are outputs under node names.
+    const tensors = new Map<number, string>(
+      o.nodes.map((id) => [
+        id,
+        graph.nodes[id]!.op.kind === "input" ? "input" : o.tail ? tensorName(id) : graph.nodes[id]!.name,
+      ]),
+    );
     if (o.tail) {
       const tail = o.tail(tensors);
-      const model = pb.ModelProto.decode(bytes);
-      const g = model.graph!;
-      g.node!.push(...tail.nodes);
-      g.initializer!.push(...(tail.initializers ?? []));
-      // Keep BN batch statistics (small) and the tail's outputs; probed tensors stay internal.
-      g.output = [
-        ...g.output!.filter((v) => v.name!.endsWith(".batch_mean") || v.name!.endsWith(".batch_var")),
-        ...tail.outputs.map((t) => floatValueInfo(t.name, t.dims)),
-      ];
-      bytes = pb.ModelProto.encode(model).finish();
-    }
+      w.nodes.push(...tail.nodes);
+      w.initializers.push(...(tail.initializers ?? []));
+      for (const t of tail.outputs) w.output(t.name, t.dims);
+    } else for (const id of exposed) exposeOutput(w, graph.nodes[id]!.name, graph.nodes[id]!);
+    const bytes = w.encode();
     const session = await OnnxSession.create(bytes, o.runtime);
     o.timings.setup += (performance.now() - start) / 1000;
     const shapes = new Map(weightSpecs(graph, o.bnMode).map((s) => [s.name, s.shape] as const));
-    const fed = new Map(compiled.weightInputs.map((name) => [name, shapes.get(name)!]));
+    const fed = new Map(weightInputs.map((name) => [name, shapes.get(name)!]));
     return new NodeProbe(graph, session, tensors, fed, o.timings);
   }
 

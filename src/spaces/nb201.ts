@@ -98,7 +98,8 @@ function reluConvBn(
   return b.batchNorm(b.conv(b.relu(x), out, kernel, { stride, padding }));
 }
 
-function cell(b: GraphBuilder, x: Ref, arch: Nb201Arch, channels: number): Ref {
+/** One NB201 cell on `x` (4 nodes, node j = Σ_{i<j} op_ij(node i)); also TE-NAS's thin network. */
+export function nb201Cell(b: GraphBuilder, x: Ref, arch: Nb201Arch, channels: number): Ref {
   const nodes: Ref[] = [x];
   for (let to = 1; to <= 3; to++) {
     const terms: Ref[] = [];
@@ -143,7 +144,7 @@ export function buildNb201(arch: Nb201Arch, options: BuildOptions & Nb201MacroOp
   const widths = [c, 2 * c, 4 * c];
   widths.forEach((width, stage) => {
     if (stage > 0) x = b.within(`reduce${stage}`, () => resnetReduction(b, x, width));
-    for (let i = 0; i < n; i++) x = b.within(`s${stage}c${i}`, () => cell(b, x, arch, width));
+    for (let i = 0; i < n; i++) x = b.within(`s${stage}c${i}`, () => nb201Cell(b, x, arch, width));
   });
   const features = b.within("head", () => b.globalAvgPool(b.relu(b.batchNorm(x))));
   const logits = b.within("head", () => b.linear(features, options.numClasses));
