@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { DEFAULT_DATASET, loadDataset } from "../data/index.js";
 import { INIT_SCHEMES, type InitScheme } from "../ir/init.js";
 import { getMetric, METRIC_NAMES } from "../metrics/index.js";
-import { Memo } from "../metrics/metric.js";
+import { Memo, type MetricValueInfo } from "../metrics/metric.js";
 import { NNGP_DEFAULTS, NNGP_PRESETS, type NngpBatchNorm, nngpScore, nngpSplit } from "../metrics/nngp.js";
 import { getSpace } from "../spaces/index.js";
 import { JsonlWriter, readJsonl } from "../store/jsonl.js";
@@ -199,6 +199,24 @@ async function runMetrics(o: ScoreOptions, archStrs: string[], names: string[]):
     bar.stop();
     writer.close();
   }
+  printTop(o, archStrs, "zero-cost", metrics[0]!.values[0]!);
+}
+
+/** The five best requested architectures in `out` by one value, in its own sign convention. */
+function printTop(o: ScoreOptions, archStrs: string[], metric: string, value: MetricValueInfo): void {
+  const requested = new Set(archStrs);
+  const sign = value.higherIsBetter ? 1 : -1;
+  const best = readJsonl<Record<string, unknown>>(o.out)
+    .filter(
+      (r) => r.metric === metric && requested.has(r.arch_str as string) && typeof r[value.name] === "number",
+    )
+    .sort((a, b) => sign * ((b[value.name] as number) - (a[value.name] as number)))
+    .slice(0, 5);
+  process.stdout.write(
+    `top architectures by ${value.name} (${value.higherIsBetter ? "higher" : "lower"} is better; ${o.out}):\n`,
+  );
+  for (const r of best)
+    process.stdout.write(`  ${(r[value.name] as number).toPrecision(6)}  ${r.arch_str}\n`);
 }
 
 /** `--set ntk.batchSize=32` → { ntk: { batchSize: 32 } }, checked against the metric's own defaults. */

@@ -69,7 +69,13 @@ export function compileGradient(graph: Graph, options: GradientOptions): Gradien
     w.input("labels", ["N", classes]);
     const n = emit(
       "Cast",
-      [emit("Gather", [emit("Shape", [z], [w.name("shape")]), w.int64s([0])], [w.name("n")])],
+      [
+        emit(
+          "Gather",
+          [emit("Shape", [z], [w.name("shape")]), w.constant("i64_scalar_0", [], BigInt64Array.from([0n]))],
+          [w.name("n")],
+        ),
+      ],
       [w.name("nf")],
       [{ name: "to", type: 2, i: 1 }],
     );
