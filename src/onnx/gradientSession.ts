@@ -24,7 +24,7 @@ export class GradientSession {
     const compiled = compileGradient(graph, { ...options, initializers: weights });
     if (compiled.weightInputs.length > 0)
       throw new Error(`unbound weights: ${compiled.weightInputs.join(", ")}`);
-    const session = await OnnxSession.create(compiled.bytes, runtime);
+    const session = await OnnxSession.create(compiled.bytes, runtime, true);
     if (timings) timings.setup += (performance.now() - start) / 1000;
     return new GradientSession(graph, session, options.loss, timings);
   }

@@ -17,13 +17,23 @@ export interface TensorData {
 export class OnnxSession {
   private constructor(private readonly session: ort.InferenceSession) {}
 
-  static async create(bytes: Uint8Array, options: RuntimeOptions = {}): Promise<OnnxSession> {
+  /**
+   * `runOnce`: the session serves one or a few runs (a gradient pass per architecture). ORT's memory
+   * pattern planning then costs more than it saves: measured 650 vs 1090 ms for the first run of
+   * an NB201 gradient model.
+   */
+  static async create(
+    bytes: Uint8Array,
+    options: RuntimeOptions = {},
+    runOnce = false,
+  ): Promise<OnnxSession> {
     const threads = options.threads ?? availableParallelism();
     const session = await ort.InferenceSession.create(bytes, {
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
       graphOptimizationLevel: "all",
       executionProviders: [...(options.executionProviders ?? ["cpu"])],
+      enableMemPattern: !runOnce,
     });
     return new OnnxSession(session);
   }

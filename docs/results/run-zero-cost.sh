@@ -1,0 +1,14 @@
+#!/bin/bash
+# Reproduces docs/results/zc-*.jsonl (docs/zero-cost-nb201.md): training-free metrics on a fixed
+# seeded sample of NAS-Bench-201 cells (--sample N --seed 0; a smaller sample is a prefix of a
+# larger one). Resumable: re-running skips cells already in a file. Then:
+#   node --import tsx bench/zero-cost-report.ts
+set -e
+cd "$(dirname "$0")/../.."
+D=cifar10:../shared/data/cifar10-subset
+S="node --import tsx src/cli/main.ts score --space nb201 --seed 0 --data $D"
+$S --metric naswot,zen,linear_regions,params,flops,synflow --sample 1000 --out docs/results/zc-forward-1000.jsonl
+$S --metric snip,grad_norm,fisher,jacob_cov --sample 400 --out docs/results/zc-grad-400.jsonl
+$S --metric grasp --sample 200 --out docs/results/zc-grasp-200.jsonl
+$S --metric swap --sample 150 --out docs/results/zc-swap-150.jsonl
+$S --metric ntk --set ntk.batchSize=32 --sample 100 --out docs/results/zc-ntk32-100.jsonl
