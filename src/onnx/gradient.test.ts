@@ -129,6 +129,22 @@ async function checkGradients(graph: Graph, bnMode: "train" | "inference", loss:
       directional(weights.get(p.name)!, g, rng, h, (v) => lossAt(new Map([...weights, [p.name, v]]), input)),
     );
   }
+  // Single coordinates too: a directional check can hide a small error behind cancellation.
+  const gInput = out[gradName("input")]!.data;
+  let gMax = 0;
+  for (const v of gInput) gMax = Math.max(gMax, Math.abs(v));
+  for (let k = 0; k < 40; k++) {
+    const i = rng.int(input.length);
+    const plus = Float32Array.from(input);
+    const minus = Float32Array.from(input);
+    plus[i] = input[i]! + 1e-3;
+    minus[i] = input[i]! - 1e-3;
+    const fd = (lossAt(weights, plus) - lossAt(weights, minus)) / (plus[i]! - minus[i]!);
+    assert.ok(
+      Math.abs(fd - gInput[i]!) <= 1e-3 * gMax + 1e-6,
+      `${bnMode}/${loss} ∂L/∂input[${i}]: ${fd} vs ${gInput[i]}`,
+    );
+  }
   check(
     "input",
     directional(input, out[gradName("input")]!.data, rng, h, (x) => lossAt(weights, x)),
@@ -151,14 +167,17 @@ test("gradients match finite differences with train-mode BN and cross-entropy", 
   await checkGradients(everyOpNet(), "train", "cross_entropy", 3);
 });
 
-test("strided, padded and grouped convs whose transposed size needs output padding", async () => {
+test("strided, padded and grouped convs and pools, whose transposed size needs output padding", async () => {
   // Even input sizes with stride 2 and 3 leave a border the forward never reads.
   const b = new GraphBuilder([4, 10, 11]);
   const a = b.conv(b.input, 6, 3, { stride: 2, padding: 0, bias: true });
   const c = b.conv(b.input, 6, 2, { stride: 3, padding: 1, groups: 2 });
   const d = b.conv(b.input, 4, 1, { stride: 2, groups: 4 });
   const e = b.avgPool(b.input, 2, { stride: 3, padding: 1, countIncludePad: false });
-  const pooled = [a, c, d, e].map((t) => b.flatten(b.globalAvgPool(b.relu(t))));
+  // Stride-1 pools take the AveragePool path of the backward; both padding-count modes.
+  const f = b.avgPool(b.input, 3, { stride: 1, padding: 1, countIncludePad: false });
+  const g = b.avgPool(b.input, 3, { stride: 1, padding: 1, countIncludePad: true });
+  const pooled = [a, c, d, e, f, g].map((t) => b.flatten(b.globalAvgPool(b.relu(t))));
   const features = b.concat(pooled);
   const logits = b.linear(features, 5);
   await checkGradients(b.build({ features, logits }), "train", "seeded", 4);

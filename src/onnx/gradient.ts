@@ -285,6 +285,21 @@ function vjp(
         [dy, w.constant(w.name("pool_inv_count"), [1, 1, ho, wo], inv)],
         [fresh("dys")],
       );
+      if (sh === 1 && sw === 1 && Math.max(pt, pb) < kh && Math.max(pl, pr) < kw) {
+        // Stride 1: spreading back is a box sum over the flipped window, i.e. an AveragePool
+        // (count_include_pad) times the window size; ORT's ConvTranspose is several times slower.
+        const box = emit(
+          "AveragePool",
+          [scaled],
+          [fresh("box")],
+          [
+            intsAttr("kernel_shape", op.kernel),
+            intsAttr("pads", [kh - 1 - pt, kw - 1 - pl, kh - 1 - pb, kw - 1 - pr]),
+            intAttr("count_include_pad", 1),
+          ],
+        );
+        return { inputs: [emit("Mul", [box, w.scalar(kh * kw)], [fresh("dx")])], params: {} };
+      }
       const ones = w.constant(
         `ones_${c}x1x${kh}x${kw}`,
         [c, 1, kh, kw],
