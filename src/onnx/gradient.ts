@@ -178,17 +178,40 @@ interface Vjp {
 const intAttr = (name: string, i: number) => ({ name, type: 2, i });
 const intsAttr = (name: string, ints: readonly number[]) => ({ name, type: 7, ints: [...ints] });
 
-/** output_padding that makes a transposed conv/pool return exactly the forward input's size. */
-function outputPadding(
-  inSize: number,
-  outSize: number,
-  k: number,
-  s: number,
-  d: number,
-  padBegin: number,
-  padEnd: number,
-) {
-  return inSize - (s * (outSize - 1) + d * (k - 1) + 1 - padBegin - padEnd);
+/** ConvTranspose back to the forward input's size [h, w]; output_padding restores a cropped border. */
+function transposedConv(
+  w: OnnxWriter,
+  dy: string,
+  kernelTensor: string,
+  kernel: readonly [number, number],
+  stride: readonly [number, number],
+  pads: readonly [number, number, number, number],
+  dilation: readonly [number, number],
+  group: number,
+  inSize: readonly [number, number],
+  outSize: readonly [number, number],
+  out: string,
+): string {
+  const extra = (axis: 0 | 1) =>
+    inSize[axis] -
+    (stride[axis] * (outSize[axis] - 1) +
+      dilation[axis] * (kernel[axis] - 1) +
+      1 -
+      pads[axis] -
+      pads[axis + 2]!);
+  return w.emit(
+    "ConvTranspose",
+    [dy, kernelTensor],
+    [out],
+    [
+      intsAttr("kernel_shape", kernel),
+      intsAttr("strides", stride),
+      intsAttr("pads", pads),
+      intsAttr("dilations", dilation),
+      intAttr("group", group),
+      intsAttr("output_padding", [extra(0), extra(1)]),
+    ],
+  );
 }
 
 function vjp(
@@ -305,20 +328,18 @@ function vjp(
         [c, 1, kh, kw],
         new Float32Array(c * kh * kw).fill(1),
       );
-      const dx = emit(
-        "ConvTranspose",
-        [scaled, ones],
-        [fresh("dx")],
-        [
-          intsAttr("kernel_shape", op.kernel),
-          intsAttr("strides", op.stride),
-          intsAttr("pads", op.pads),
-          intAttr("group", c),
-          intsAttr("output_padding", [
-            outputPadding(h, ho, kh, sh, 1, pt, pb),
-            outputPadding(wd, wo, kw, sw, 1, pl, pr),
-          ]),
-        ],
+      const dx = transposedConv(
+        w,
+        scaled,
+        ones,
+        op.kernel,
+        op.stride,
+        op.pads,
+        [1, 1],
+        c,
+        [h, wd],
+        [ho, wo],
+        fresh("dx"),
       );
       return { inputs: [dx], params: {} };
     }
@@ -376,26 +397,20 @@ function convVjp(
   }
   // The transposed conv with the same weights; output_padding restores the cropped border.
   else
-    dx = emit(
-      "ConvTranspose",
-      [dy, weight],
-      [fresh("dx")],
-      [
-        intsAttr("kernel_shape", op.kernel),
-        intsAttr("strides", op.stride),
-        intsAttr("pads", op.pads),
-        intsAttr("dilations", op.dilation),
-        intAttr("group", g),
-        intsAttr("output_padding", [
-          outputPadding(h, ho, kh, sh, dh, pt, pb),
-          outputPadding(wd, wo, kw, sw, dw, pl, pr),
-        ]),
-      ],
+    dx = transposedConv(
+      w,
+      dy,
+      weight,
+      op.kernel,
+      op.stride,
+      op.pads,
+      op.dilation,
+      g,
+      [h, wd],
+      [ho, wo],
+      fresh("dx"),
     );
 
-  // ∂L/∂W[m,i,ky,kx] = Σ_{n,oy,ox} dy[n,m,oy,ox]·x[n,g(m)·ci+i, oy·s+ky·d, ox·s+kx·d]: gather the
-  // kh·kw strided windows of x (im2col) and contract with dy in one batched MatMul over
-  // (window, group). A conv with dy as its kernel computes the same but runs ~20× slower in ORT.
   // im2col by a depthwise conv whose constant one-hot kernels each pick one window offset: ORT runs
   // it on its fast conv path with stride, dilation and padding handled natively (strided Slices
   // measured ~10× slower). cols[n, c·K + k, oy, ox] = x[n, c, oy·s + ky·d, ox·s + kx·d].
