@@ -28,6 +28,8 @@ const PUBLISHED: Record<string, string> = {
   params: "ρ .753",
 };
 
+const r0 = (name: string) => (name === "score" || name === "held_out_score" ? `nngp ${name}` : name);
+
 function correlations(archs: string[], values: number[], target: string) {
   const truth = table.column(target);
   const t = archs.map((a) => truth[table.indexOf(a)!]!);
@@ -35,12 +37,21 @@ function correlations(archs: string[], values: number[], target: string) {
   return correlationReport(values, t, { higherIsBetter: true });
 }
 
+/** The metric that produced a value (ntk_cond → ntk, swap_reg → swap). */
+const metricOf = (value: string) =>
+  value.startsWith("ntk") ? "ntk" : value.startsWith("swap") ? "swap" : value;
+
+// NNGP at reference settings (docs/nngp-nb201.md) for comparison, then every zero-cost file.
+const files = [
+  "nb201-nngp-default-500.jsonl",
+  ...readdirSync("docs/results")
+    .filter((f) => f.startsWith("zc-") && f.endsWith(".jsonl"))
+    .sort(),
+];
 const rows: string[] = [];
-for (const file of readdirSync("docs/results")
-  .filter((f) => f.startsWith("zc-") && f.endsWith(".jsonl"))
-  .sort()) {
+for (const file of files) {
   const records = readJsonl<Record<string, unknown>>(`docs/results/${file}`).filter(
-    (r) => r.metric === "zero-cost",
+    (r) => r.metric === "zero-cost" || r.metric === "nngp",
   );
   const archs = records.map((r) => r.arch_str as string);
   const names = [...new Set(records.flatMap((r) => Object.keys(r)))].filter(
@@ -56,16 +67,16 @@ for (const file of readdirSync("docs/results")
     const values = records.map((r) => (typeof r[name] === "number" ? (r[name] as number) : Number.NaN));
     const test = correlations(archs, values, "c10_test_200");
     const valid = correlations(archs, values, "c10valid_valid_200");
-    const seconds = records.map(
-      (r) =>
-        (r.seconds as Record<string, number>)[
-          name.startsWith("ntk") ? "ntk" : name.startsWith("swap") ? "swap" : name
-        ] ?? Number.NaN,
+    const seconds = records.map((r) =>
+      r.metric === "nngp"
+        ? (r.seconds as { total: number }).total
+        : ((r.seconds as Record<string, number>)[metricOf(name)] ?? Number.NaN),
     );
     const mean = seconds.reduce((s, v) => s + v, 0) / seconds.length;
     const info = valueInfo(name)!;
+    const label = r0(name);
     rows.push(
-      `| ${name} | ${info.higherIsBetter ? "higher" : "lower"} | ${test.n} | ${f3(test.spearman)} | ${f3(test.kendall)} | ${f3(valid.spearman)} | ${f3(valid.kendall)} | ${f3(paramsRho)} | ${PUBLISHED[name] ?? ""} | ${Number.isNaN(mean) ? "" : mean.toFixed(2)} | ${file} |`,
+      `| ${label} | ${info.higherIsBetter ? "higher" : "lower"} | ${test.n} | ${f3(test.spearman)} | ${f3(test.kendall)} | ${f3(valid.spearman)} | ${f3(valid.kendall)} | ${f3(paramsRho)} | ${PUBLISHED[name] ?? ""} | ${Number.isNaN(mean) ? "" : mean.toFixed(2)} | ${file} |`,
     );
   }
 }
