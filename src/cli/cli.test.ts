@@ -39,6 +39,14 @@ test("bad input ends in one error line and a non-zero exit", () => {
       /unknown dataset "nowhere-data"/,
     ],
     [["info", "--all", "--bogus"], /unknown option '--bogus'/],
+    [
+      ["score", "--metric", "naswot,bogus", "--arch", ARCH, "--out", join(dir, "x.jsonl")],
+      /unknown metric "bogus"/,
+    ],
+    [
+      ["score", "--metric", "ntk", "--set", "ntk.batch=3", "--arch", ARCH, "--out", join(dir, "x.jsonl")],
+      /ntk has no option batch/,
+    ],
   ];
   for (const [args, message] of cases) {
     const r = cli(...args);
@@ -188,4 +196,39 @@ test("export writes a standalone ONNX model that ONNX Runtime runs", async () =>
   const copy = join(dir, "model2.onnx");
   assert.equal(cli("export", "--arch", ARCH, "--out", copy, "--seed", "3").code, 0);
   assert.deepEqual(readFileSync(copy), readFileSync(out));
+});
+
+test("score --metric a,b writes every value per architecture in one line; correlate ranks each with its sign", () => {
+  const out = join(dir, "zc.jsonl");
+  const args = [
+    "score",
+    "--metric",
+    "params,flops,ntk",
+    "--set",
+    "ntk.batchSize=4",
+    "--arch",
+    ARCH,
+    ARCH2,
+    "--out",
+    out,
+  ];
+  const r = cli(...args);
+  assert.equal(r.code, 0, r.stderr);
+  const records = readJsonl<Record<string, unknown>>(out);
+  assert.equal(records.length, 2);
+  const graph = buildNb201(parseNb201(ARCH), { inputShape: [1, 28, 28], numClasses: 10 });
+  assert.equal(records[0]!.params, paramCount(graph));
+  assert.equal(records[0]!.flops, flops(graph));
+  assert.equal(typeof records[0]!.ntk_cond, "number");
+  assert.deepEqual((records[0]!.settings as { options: object }).options, { ntk: { batchSize: 4 } });
+  // A rerun resumes: nothing new is appended.
+  assert.equal(cli(...args).code, 0);
+  assert.equal(readJsonl(out).length, 2);
+
+  const table = join(dir, "table.csv");
+  writeFileSync(table, `arch_str,acc\n${ARCH},93\n${ARCH2},80\n`);
+  const c = cli("correlate", "--table", table, "--scores", out, "--target", "acc");
+  assert.equal(c.code, 0, c.stderr);
+  assert.match(c.stdout, /== params \(higher is better\)/);
+  assert.match(c.stdout, /== ntk_cond \(lower is better\)/);
 });
