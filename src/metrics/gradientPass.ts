@@ -3,6 +3,7 @@
 // backward pass serves snip, grad_norm, fisher and grasp's gradient.
 import { type Graph, type Node, numel } from "../ir/graph.js";
 import { type InitScheme, initWeights } from "../ir/init.js";
+import { isReluFamily, reluMaskName } from "../onnx/compile.js";
 import { activationGradientName, gradName } from "../onnx/gradient.js";
 import { GradientSession, oneHot } from "../onnx/gradientSession.js";
 import { type MetricInput, shared } from "./metric.js";
@@ -53,18 +54,24 @@ export interface CrossEntropyPass {
   readonly grads: ReadonlyMap<string, Float32Array>;
   /** Σ_spatial activation ⊙ ∂L/∂activation per prunable layer output, [N, C], by node name. */
   readonly activationGradients: ReadonlyMap<string, Float32Array>;
+  /** On/off pattern of every ReLU-family node at these weights (uint8), by mask input name. */
+  readonly reluMasks: ReadonlyMap<string, Uint8Array>;
   readonly loss: number;
 }
 
-/** Gradients of the mean cross-entropy of the first batch, at `weights` (default: the initial ones). */
+/**
+ * Gradients of the mean cross-entropy of the first batch at `weights` (default: the initial ones).
+ * With `frozenMasks` (from another pass), ReLUs keep that on/off pattern instead of their own.
+ */
 export async function crossEntropyGradients(
   input: MetricInput,
   o: ZeroCostOptions,
   weights?: ReadonlyMap<string, Float32Array>,
-  withActivations = true,
+  frozenMasks?: ReadonlyMap<string, Uint8Array>,
 ): Promise<CrossEntropyPass> {
   const w = weights ?? (await initialWeights(input, o.init));
   const layers = prunableLayers(input.graph);
+  const relus = input.graph.nodes.filter(isReluFamily);
   const session = await GradientSession.create(
     input.graph,
     w,
@@ -72,19 +79,27 @@ export async function crossEntropyGradients(
       bnMode: "train",
       loss: "cross_entropy",
       params: layers.map(weightOf),
-      activationGradientProducts: withActivations ? layers.map((l) => l.id) : [],
+      activationGradientProducts: frozenMasks ? [] : layers.map((l) => l.id),
+      reluMasks: frozenMasks ? "frozen" : "output",
     },
     input.runtime,
   );
   try {
     const batch = firstBatch(input, o.batchSize);
-    const out = await session.run(batch.images, batch.count, batch.labels);
+    const feeds = Object.fromEntries(
+      relus.map((r) => [
+        reluMaskName(r),
+        { bytes: frozenMasks?.get(reluMaskName(r)) ?? new Uint8Array(0), dims: [batch.count, ...r.shape] },
+      ]),
+    );
+    const out = await session.run(batch.images, batch.count, batch.labels, frozenMasks ? feeds : {});
     return {
       weights: w,
       grads: new Map(layers.map((l) => [weightOf(l), out[gradName(weightOf(l))]!.data])),
-      activationGradients: withActivations
-        ? new Map(layers.map((l) => [l.name, out[activationGradientName(l.name)]!.data]))
-        : new Map(),
+      activationGradients: frozenMasks
+        ? new Map()
+        : new Map(layers.map((l) => [l.name, out[activationGradientName(l.name)]!.data])),
+      reluMasks: frozenMasks ?? new Map(relus.map((r) => [reluMaskName(r), out[reluMaskName(r)]!.bytes!])),
       loss: out.loss!.data[0]!,
     };
   } finally {

@@ -70,3 +70,34 @@ test("H·g by central differences of gradients agrees with a float64 second diff
     });
   assert.ok(Math.abs(score.values.grasp! - expected) <= 1e-6 * Math.abs(expected));
 });
+
+// With ReLUs and BN the gradient jumps where a unit switches; holding the base pass's on/off pattern
+// makes the difference converge as h shrinks, as autograd's H·g (ReLU'' = 0) would be.
+test("with ReLUs, H·g by frozen-pattern differences does not depend on the step", async () => {
+  const b = new GraphBuilder([2, 6, 6]);
+  const a = b.relu(b.batchNorm(b.conv(b.input, 6, 3, { padding: 1 })));
+  const c = b.relu(b.batchNorm(b.conv(a, 6, 3, { padding: 1 })));
+  const features = b.globalAvgPool(b.add([a, c]));
+  const graph = b.build({ features, logits: b.linear(features, 3) });
+  const data = gaussianImages(8, [2, 6, 6], 3, 5);
+  const input = { graph, data, seed: 1, runtime: { threads: 1 } };
+  const project = async (relativeStep: number) => {
+    const { base, hg } = await hessianGradientProduct(input, {
+      ...GRASP_DEFAULTS,
+      batchSize: 8,
+      relativeStep,
+    });
+    let s = 0;
+    for (const [name, v] of hg)
+      v.forEach((x, i) => {
+        s += x * base.grads.get(name)![i]!;
+      });
+    return s;
+  };
+  const coarse = await project(1e-2);
+  const fine = await project(1e-3);
+  assert.ok(
+    Math.abs(coarse - fine) <= 0.01 * Math.abs(fine),
+    `gᵀHg at steps 1e-2 and 1e-3: ${coarse} vs ${fine}`,
+  );
+});

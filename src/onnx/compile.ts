@@ -9,6 +9,7 @@ const pb = onnxProto.onnx;
 export const OPSET = 17;
 const FLOAT = pb.TensorProto.DataType.FLOAT;
 const INT64 = pb.TensorProto.DataType.INT64;
+const UINT8 = pb.TensorProto.DataType.UINT8;
 
 /**
  * - `inference`: BN normalises with running statistics, fed as `<bn>.running_mean|var`.
@@ -39,12 +40,16 @@ export const runningVarName = (bn: Node) => `${bn.name}.running_var`;
 export const batchMeanName = (bn: Node) => `${bn.name}.batch_mean`;
 export const batchVarName = (bn: Node) => `${bn.name}.batch_var`;
 
-function valueInfo(name: string, dims: ReadonlyArray<number | string>): onnx.IValueInfoProto {
+function valueInfo(
+  name: string,
+  dims: ReadonlyArray<number | string>,
+  elemType = FLOAT,
+): onnx.IValueInfoProto {
   return {
     name,
     type: {
       tensorType: {
-        elemType: FLOAT,
+        elemType,
         shape: { dim: dims.map((d) => (typeof d === "string" ? { dimParam: d } : { dimValue: d })) },
       },
     },
@@ -125,12 +130,12 @@ export class OnnxWriter {
     return this.constant(`i64_${values.join("_")}`, [values.length], BigInt64Array.from(values.map(BigInt)));
   }
 
-  input(name: string, dims: ReadonlyArray<number | string>): void {
-    this.inputs.push(valueInfo(name, dims));
+  input(name: string, dims: ReadonlyArray<number | string>, elemType: "float" | "uint8" = "float"): void {
+    this.inputs.push(valueInfo(name, dims, elemType === "float" ? FLOAT : UINT8));
   }
 
-  output(name: string, dims: ReadonlyArray<number | string>): void {
-    this.outputs.push(valueInfo(name, dims));
+  output(name: string, dims: ReadonlyArray<number | string>, elemType: "float" | "uint8" = "float"): void {
+    this.outputs.push(valueInfo(name, dims, elemType === "float" ? FLOAT : UINT8));
   }
 
   encode(): Uint8Array {
@@ -162,7 +167,20 @@ export interface LowerOptions {
   readonly initializers?: ReadonlyMap<string, Float32Array>;
   /** Also emit MaxPool's indices (the gradient routes through them). */
   readonly maxPoolIndices?: boolean;
+  /**
+   * ReLU and leaky ReLU take their on/off pattern from a uint8 input `<node>.relu_mask` instead of
+   * from their input's sign: the network is then smooth in its weights around that pattern, which
+   * is what autograd's Hessian (ReLU'' = 0) describes. See metrics/grasp.ts.
+   */
+  readonly frozenReluMasks?: boolean;
 }
+
+/** The uint8 on/off pattern of a ReLU-family node's input, [N, ...shape]. */
+export const reluMaskName = (node: Node) => `${node.name}.relu_mask`;
+/** The pattern as floats inside a lowered graph with frozen masks. */
+export const reluMaskFloatName = (node: Node) => `${tensorName(node.id)}_maskf`;
+const PIECEWISE_LINEAR = new Set<Activation>(["relu", "leaky_relu"]);
+export const isReluFamily = (node: Node) => node.op.kind === "act" && PIECEWISE_LINEAR.has(node.op.fn);
 
 /** Declares the input, binds weights (baked or as graph inputs) and emits every node's forward op. */
 export function lowerForward(graph: Graph, w: OnnxWriter, options: LowerOptions): { weightInputs: string[] } {
@@ -234,7 +252,19 @@ export function lowerForward(graph: Graph, w: OnnxWriter, options: LowerOptions)
         break;
       }
       case "act":
-        lowerActivation(op.fn, ins[0]!, out, w);
+        if (options.frozenReluMasks && isReluFamily(node)) {
+          w.input(reluMaskName(node), ["N", ...node.shape], "uint8");
+          const mask = emit("Cast", [reluMaskName(node)], [reluMaskFloatName(node)], [intAttr("to", FLOAT)]);
+          const slope =
+            op.fn === "relu"
+              ? mask
+              : emit(
+                  "Add",
+                  [emit("Mul", [mask, w.scalar(0.99)], [`${out}_s99`]), w.scalar(0.01)],
+                  [`${out}_slope`],
+                );
+          emit("Mul", [ins[0]!, slope], [out]);
+        } else lowerActivation(op.fn, ins[0]!, out, w);
         break;
       case "pool":
         emit(

@@ -3,7 +3,15 @@
 // op, each a few standard ONNX nodes, applied in reverse topological order.
 import type { Graph, Node } from "../ir/graph.js";
 import { numel } from "../ir/graph.js";
-import { type BatchNormMode, exposeOutput, lowerForward, OnnxWriter, tensorName } from "./compile.js";
+import {
+  type BatchNormMode,
+  exposeOutput,
+  isReluFamily,
+  lowerForward,
+  OnnxWriter,
+  reluMaskName,
+  tensorName,
+} from "./compile.js";
 import { vjp } from "./vjp.js";
 
 /**
@@ -29,6 +37,11 @@ export interface GradientOptions {
   readonly extraOutputs?: readonly number[];
   /** Expose the logits as `logits`. */
   readonly logits?: boolean;
+  /**
+   * `output`: also output every ReLU-family node's on/off pattern as uint8 `<node>.relu_mask`.
+   * `frozen`: take those patterns as inputs instead of computing them (see LowerOptions).
+   */
+  readonly reluMasks?: "output" | "frozen";
 }
 
 export interface GradientModel {
@@ -47,8 +60,15 @@ export function compileGradient(graph: Graph, options: GradientOptions): Gradien
     bnMode: options.bnMode,
     initializers: options.initializers,
     maxPoolIndices: true,
+    frozenReluMasks: options.reluMasks === "frozen",
   });
   const emit = w.emit.bind(w);
+  if (options.reluMasks === "output")
+    for (const node of graph.nodes.filter(isReluFamily)) {
+      const on = emit("Greater", [tensorName(node.inputs[0]!), w.scalar(0)], [w.name("on")]);
+      emit("Cast", [on], [reluMaskName(node)], [intAttr("to", 2)]); // 2 = UINT8
+      w.output(reluMaskName(node), ["N", ...node.shape], "uint8");
+    }
   const logitsNode = graph.nodes[graph.logits]!;
   const classes = logitsNode.shape[0]!;
   const z = tensorName(logitsNode.id);
@@ -135,7 +155,10 @@ export function compileGradient(graph: Graph, options: GradientOptions): Gradien
     }
     if (node.op.kind === "input" && options.wrtInput)
       outputs.push({ name: gradName("input"), tensor: dy ?? zerosLike("input"), dims: ["N", ...node.shape] });
-    const rule = dy === undefined ? undefined : vjp(graph, node, dy, w, options.bnMode, options.initializers);
+    const rule =
+      dy === undefined
+        ? undefined
+        : vjp(graph, node, dy, w, options.bnMode, options.initializers, options.reluMasks === "frozen");
     for (const p of node.params) {
       if (!wantedParams.has(p.name)) continue;
       const g =

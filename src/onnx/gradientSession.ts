@@ -3,7 +3,7 @@
 import type { Graph } from "../ir/graph.js";
 import type { ForwardTimings } from "./forward.js";
 import { compileGradient, type GradientOptions } from "./gradient.js";
-import { OnnxSession, type RuntimeOptions, type TensorData } from "./runtime.js";
+import { type ByteTensorData, OnnxSession, type RuntimeOptions, type TensorData } from "./runtime.js";
 
 export class GradientSession {
   private constructor(
@@ -33,12 +33,18 @@ export class GradientSession {
    * One forward and backward pass over `count` images. `target` is one-hot labels for the
    * cross-entropy loss or the seed for the seeded loss, [count, classes].
    */
-  async run(images: Float32Array, count: number, target: Float32Array): Promise<Record<string, TensorData>> {
+  async run(
+    images: Float32Array,
+    count: number,
+    target: Float32Array,
+    extra: Record<string, ByteTensorData> = {},
+  ): Promise<Record<string, TensorData & { bytes?: Uint8Array }>> {
     const classes = this.graph.nodes[this.graph.logits]!.shape[0]!;
     const start = performance.now();
     const result = await this.session.run({
       input: { data: images, dims: [count, ...this.graph.inputShape] },
       [this.loss === "cross_entropy" ? "labels" : "seed"]: { data: target, dims: [count, classes] },
+      ...extra,
     });
     if (this.timings) this.timings.run += (performance.now() - start) / 1000;
     return result;

@@ -14,6 +14,12 @@ export interface TensorData {
   readonly dims: readonly number[];
 }
 
+/** A uint8 tensor (e.g. ReLU on/off patterns); comes back in `bytes` from run(). */
+export interface ByteTensorData {
+  readonly bytes: Uint8Array;
+  readonly dims: readonly number[];
+}
+
 export class OnnxSession {
   private constructor(private readonly session: ort.InferenceSession) {}
 
@@ -47,18 +53,24 @@ export class OnnxSession {
   }
 
   async run(
-    feeds: Record<string, TensorData>,
+    feeds: Record<string, TensorData | ByteTensorData>,
     fetches?: readonly string[],
-  ): Promise<Record<string, TensorData>> {
+  ): Promise<Record<string, TensorData & { bytes?: Uint8Array }>> {
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const [name, t] of Object.entries(feeds))
-      ortFeeds[name] = new ort.Tensor("float32", t.data, [...t.dims]);
+      ortFeeds[name] =
+        "bytes" in t
+          ? new ort.Tensor("uint8", t.bytes, [...t.dims])
+          : new ort.Tensor("float32", t.data, [...t.dims]);
     const result = fetches
       ? await this.session.run(ortFeeds, [...fetches])
       : await this.session.run(ortFeeds);
-    const out: Record<string, TensorData> = {};
+    const out: Record<string, TensorData & { bytes?: Uint8Array }> = {};
     for (const [name, t] of Object.entries(result)) {
-      out[name] = { data: t.data as Float32Array, dims: t.dims };
+      out[name] =
+        t.type === "uint8"
+          ? { data: new Float32Array(0), bytes: t.data as Uint8Array, dims: t.dims }
+          : { data: t.data as Float32Array, dims: t.dims };
     }
     return out;
   }

@@ -7,6 +7,7 @@ import {
   batchVarName,
   maxPoolIndicesName,
   type OnnxWriter,
+  reluMaskFloatName,
   runningMeanName,
   runningVarName,
   tensorName,
@@ -64,6 +65,7 @@ export function vjp(
   w: OnnxWriter,
   bnMode: BatchNormMode,
   initializers: ReadonlyMap<string, Float32Array> | undefined,
+  frozenReluMasks = false,
 ): Vjp {
   const emit = w.emit.bind(w);
   const x = tensorName(node.inputs[0] ?? node.id);
@@ -116,7 +118,12 @@ export function vjp(
     case "batchnorm":
       return batchNormVjp(node, op, x, dy, w, fresh, bnMode === "train");
     case "act":
-      return { inputs: [activationVjp(op.fn, x, y, dy, w, fresh)], params: {} };
+      return {
+        inputs: [
+          activationVjp(op.fn, x, y, dy, w, fresh, frozenReluMasks ? reluMaskFloatName(node) : undefined),
+        ],
+        params: {},
+      };
     case "pool": {
       if (op.mode === "max") {
         const flatX = emit("Reshape", [x, w.int64s([-1])], [fresh("xflat")]);
@@ -368,10 +375,13 @@ function activationVjp(
   dy: string,
   w: OnnxWriter,
   fresh: (what: string) => string,
+  /** The frozen on/off pattern (as floats) when the forward used one. */
+  frozenMask?: string,
 ): string {
   const emit = w.emit.bind(w);
   const mul = (a: string, b: string, what = "t") => emit("Mul", [a, b], [fresh(what)]);
   const positive = () =>
+    frozenMask ??
     emit("Cast", [emit("Greater", [x, w.scalar(0)], [fresh("pos")])], [fresh("posf")], [intAttr("to", 1)]);
   let local: string;
   switch (fn) {
