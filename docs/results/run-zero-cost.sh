@@ -8,7 +8,9 @@ cd "$(dirname "$0")/../.."
 D=cifar10:../shared/data/cifar10-subset
 S="node --import tsx src/cli/main.ts score --space nb201 --seed 0 --data $D"
 $S --metric naswot,zen,linear_regions,params,flops,synflow --sample 1000 --out docs/results/zc-forward-1000.jsonl
-$S --metric snip,grad_norm,fisher,jacob_cov --sample 400 --out docs/results/zc-grad-400.jsonl
+$S --metric snip,grad_norm,fisher,jacob_cov --sample 1000 --out docs/results/zc-grad.jsonl
 $S --metric grasp --sample 200 --out docs/results/zc-grasp-200.jsonl
 $S --metric swap --sample 150 --out docs/results/zc-swap-150.jsonl
 $S --metric ntk --set ntk.batchSize=32 --sample 100 --out docs/results/zc-ntk32-100.jsonl
+$S --metric zen --set zen.removeResidual=false --sample 300 --out docs/results/zc-zen-keepresidual-300.jsonl
+$S --metric params,flops,linear_regions --all --out docs/results/zc-all-15625.jsonl
