@@ -54,8 +54,6 @@ export interface CrossEntropyPass {
   readonly grads: ReadonlyMap<string, Float32Array>;
   /** Σ_spatial activation ⊙ ∂L/∂activation per prunable layer output, [N, C], by node name. */
   readonly activationGradients: ReadonlyMap<string, Float32Array>;
-  /** On/off pattern of every ReLU-family node at these weights (uint8), by mask input name. */
-  readonly reluMasks: ReadonlyMap<string, Uint8Array>;
   readonly loss: number;
 }
 
@@ -80,28 +78,55 @@ export async function crossEntropyGradients(
       loss: "cross_entropy",
       params: layers.map(weightOf),
       activationGradientProducts: frozenMasks ? [] : layers.map((l) => l.id),
-      reluMasks: frozenMasks ? "frozen" : "output",
+      ...(frozenMasks && { reluMasks: "frozen" as const }),
     },
     input.runtime,
   );
   try {
     const batch = firstBatch(input, o.batchSize);
-    const feeds = Object.fromEntries(
-      relus.map((r) => [
-        reluMaskName(r),
-        { bytes: frozenMasks?.get(reluMaskName(r)) ?? new Uint8Array(0), dims: [batch.count, ...r.shape] },
-      ]),
-    );
-    const out = await session.run(batch.images, batch.count, batch.labels, frozenMasks ? feeds : {});
+    const feeds = frozenMasks
+      ? Object.fromEntries(
+          relus.map((r) => [
+            reluMaskName(r),
+            { bytes: frozenMasks.get(reluMaskName(r))!, dims: [batch.count, ...r.shape] },
+          ]),
+        )
+      : {};
+    const out = await session.run(batch.images, batch.count, batch.labels, feeds);
     return {
       weights: w,
       grads: new Map(layers.map((l) => [weightOf(l), out[gradName(weightOf(l))]!.data])),
       activationGradients: frozenMasks
         ? new Map()
         : new Map(layers.map((l) => [l.name, out[activationGradientName(l.name)]!.data])),
-      reluMasks: frozenMasks ?? new Map(relus.map((r) => [reluMaskName(r), out[reluMaskName(r)]!.bytes!])),
       loss: out.loss!.data[0]!,
     };
+  } finally {
+    await session.release();
+  }
+}
+
+/**
+ * The on/off pattern (uint8) of every ReLU-family node on the first batch at `weights`, by mask
+ * input name: a forward-only model (no parameter is differentiated, so no backward is emitted).
+ * Only GraSP needs it, so the shared pass does not pay for it.
+ */
+export async function reluPatterns(
+  input: MetricInput,
+  o: ZeroCostOptions,
+  weights: ReadonlyMap<string, Float32Array>,
+): Promise<Map<string, Uint8Array>> {
+  const relus = input.graph.nodes.filter(isReluFamily);
+  const session = await GradientSession.create(
+    input.graph,
+    weights,
+    { bnMode: "train", loss: "cross_entropy", params: [], reluMasks: "output" },
+    input.runtime,
+  );
+  try {
+    const batch = firstBatch(input, o.batchSize);
+    const out = await session.run(batch.images, batch.count, batch.labels);
+    return new Map(relus.map((r) => [reluMaskName(r), out[reluMaskName(r)]!.bytes!]));
   } finally {
     await session.release();
   }

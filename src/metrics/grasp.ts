@@ -11,6 +11,7 @@
 import {
   crossEntropyGradients,
   prunableLayers,
+  reluPatterns,
   sharedCrossEntropyPass,
   weightOf,
   ZERO_COST_DEFAULTS,
@@ -59,8 +60,9 @@ export async function hessianGradientProduct(input: MetricInput, o: GraspOptions
   };
   const plusWeights = shifted(1);
   const minusWeights = shifted(-1);
-  const plus = await crossEntropyGradients(input, o, plusWeights, base.reluMasks);
-  const minus = await crossEntropyGradients(input, o, minusWeights, base.reluMasks);
+  const masks = await reluPatterns(input, o, base.weights);
+  const plus = await crossEntropyGradients(input, o, plusWeights, masks);
+  const minus = await crossEntropyGradients(input, o, minusWeights, masks);
   const hg = new Map<string, Float32Array>();
   for (const name of names) {
     const gp = plus.grads.get(name)!;
