@@ -1,12 +1,13 @@
 // Work shared by the gradient-based zero-cost proxies (zero-cost-nas protocol): one batch from the
 // front of the data, PyTorch's default init, train-mode BN, mean cross-entropy. One forward and
 // backward pass serves snip, grad_norm, fisher and grasp's gradient.
+import { imageSize } from "../data/imageSet.js";
 import { type Graph, type Node, numel } from "../ir/graph.js";
 import { type InitScheme, initWeights } from "../ir/init.js";
 import { isReluFamily, reluMaskName } from "../onnx/compile.js";
 import { activationGradientName, gradName } from "../onnx/gradient.js";
 import { GradientSession, oneHot } from "../onnx/gradientSession.js";
-import { type MetricInput, shared } from "./metric.js";
+import { frontBatch, type MetricInput, shared } from "./metric.js";
 
 export interface ZeroCostOptions {
   /** Images per batch (zero-cost-nas: 64). */
@@ -24,21 +25,16 @@ export function prunableLayers(graph: Graph): Node[] {
 
 export const weightOf = (layer: Node) => `${layer.name}.weight`;
 
-/** The first `count` images and their one-hot labels. */
+/** The first `count` images (frontBatch) and their one-hot labels, checked against the network's input. */
 export function firstBatch(input: MetricInput, count: number) {
   const { data, graph } = input;
-  if (data.count < count) throw new Error(`needs ${count} images, the data has ${data.count}`);
-  const per = numel(graph.inputShape);
-  if (data.channels * data.height * data.width !== per)
+  const batch = frontBatch(data, count);
+  if (imageSize(data) !== numel(graph.inputShape))
     throw new Error(
       `images are ${data.channels}×${data.height}×${data.width}, the network takes ${graph.inputShape.join("×")}`,
     );
   const classes = graph.nodes[graph.logits]!.shape[0]!;
-  return {
-    images: data.images.subarray(0, count * per),
-    labels: oneHot(data.labels.subarray(0, count), classes),
-    count,
-  };
+  return { images: batch.data, labels: oneHot(data.labels.subarray(0, count), classes), count };
 }
 
 /** The network's initial weights for a scheme and the input's seed (memoised per architecture). */

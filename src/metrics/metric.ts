@@ -1,8 +1,9 @@
 // The contract every training-free metric meets: a pure function of (architecture graph, data,
 // options incl. seed). Several metrics of one architecture may share costly work (weights,
 // forward/backward passes) through a Memo keyed by everything that work depends on.
-import type { ImageSet } from "../data/imageSet.js";
+import { type ImageSet, imageSize } from "../data/imageSet.js";
 import type { Graph } from "../ir/graph.js";
+import type { Images } from "../onnx/forward.js";
 import type { RuntimeOptions } from "../onnx/runtime.js";
 
 export interface MetricInput {
@@ -37,6 +38,12 @@ export interface Metric<Options extends object = object> {
   readonly values: readonly MetricValueInfo[];
   readonly defaults: Options;
   compute(input: MetricInput, options?: Partial<Options>): Promise<MetricResult>;
+}
+
+/** The first `count` images of a set as one batch (metrics take their batch from the front). */
+export function frontBatch(data: ImageSet, count: number): Images {
+  if (data.count < count) throw new Error(`needs ${count} images, ${data.name} has ${data.count}`);
+  return { data: data.images.subarray(0, count * imageSize(data)), count };
 }
 
 /** Memoises promises by key, so metrics sharing one forward/backward pass compute it once. */

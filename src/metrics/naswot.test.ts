@@ -7,7 +7,8 @@ import { referenceForward } from "../ir/referenceForward.js";
 import { newTimings, nodeOutputs } from "../onnx/forward.js";
 import { buildNb201, parseNb201 } from "../spaces/nb201.js";
 import { Rng } from "../util/random.js";
-import { frontBatch, NASWOT_DEFAULTS, naswot, naswotKernel, naswotScore, slogdet } from "./naswot.js";
+import { frontBatch } from "./metric.js";
+import { NASWOT_DEFAULTS, naswot, naswotKernel, naswotScore, slogdet } from "./naswot.js";
 
 const ARCH =
   "|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|";

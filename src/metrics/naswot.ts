@@ -15,7 +15,7 @@ import {
   type ProbeTail,
 } from "../onnx/forward.js";
 import type { RuntimeOptions } from "../onnx/runtime.js";
-import { failed, type Metric, type MetricInput, type MetricResult } from "./metric.js";
+import { failed, frontBatch, type Metric, type MetricInput, type MetricResult } from "./metric.js";
 
 export interface NaswotOptions {
   /** Images from the front of the data (reference: 128). */
@@ -44,13 +44,6 @@ export function reluInputs(graph: Graph, filter: (input: Node) => boolean = () =
     if (filter(graph.nodes[input]!)) counts.set(input, (counts.get(input) ?? 0) + 1);
   }
   return counts;
-}
-
-/** The first `count` images of a set as one batch. */
-export function frontBatch(data: MetricInput["data"], count: number): Images {
-  if (data.count < count) throw new Error(`needs ${count} images, ${data.name} has ${data.count}`);
-  const per = data.channels * data.height * data.width;
-  return { data: data.images.subarray(0, count * per), count };
 }
 
 /**

@@ -7,7 +7,7 @@ import { initWeights } from "../ir/init.js";
 import { referenceForward } from "../ir/referenceForward.js";
 import { buildNb201, parseNb201 } from "../spaces/nb201.js";
 import { Rng } from "../util/random.js";
-import { frontBatch } from "./naswot.js";
+import { frontBatch } from "./metric.js";
 import { countDistinctPatterns, SWAP_DEFAULTS, swap, swapRegulariser, swapScore } from "./swap.js";
 
 const ARCH =

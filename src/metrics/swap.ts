@@ -13,8 +13,15 @@ import { numel } from "../ir/graph.js";
 import { type InitScheme, initWeights } from "../ir/init.js";
 import { type ForwardTimings, type Images, NodeProbe, newTimings, type ProbeTail } from "../onnx/forward.js";
 import type { RuntimeOptions } from "../onnx/runtime.js";
-import { checkFinite, failed, type Metric, type MetricInput, type MetricResult } from "./metric.js";
-import { frontBatch, reluInputs, zeroScalar } from "./naswot.js";
+import {
+  checkFinite,
+  failed,
+  frontBatch,
+  type Metric,
+  type MetricInput,
+  type MetricResult,
+} from "./metric.js";
+import { reluInputs, zeroScalar } from "./naswot.js";
 
 export interface SwapOptions {
   /** Images from the front of the data (reference: 16). */
