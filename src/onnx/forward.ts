@@ -41,7 +41,26 @@ export function newTimings(): ForwardTimings {
   return { setup: 0, run: 0 };
 }
 
-async function createSession(
+/**
+ * A session over a model whose weights are all baked in; compiling and creating count as setup.
+ * `runOnce` as in OnnxSession.create.
+ */
+export async function bakedSession(
+  compile: () => { bytes: Uint8Array; weightInputs: readonly string[] },
+  runtime: RuntimeOptions,
+  timings?: ForwardTimings,
+  runOnce = false,
+): Promise<OnnxSession> {
+  const start = performance.now();
+  const compiled = compile();
+  if (compiled.weightInputs.length > 0)
+    throw new Error(`unbound weights: ${compiled.weightInputs.join(", ")}`);
+  const session = await OnnxSession.create(compiled.bytes, runtime, runOnce);
+  if (timings) timings.setup += (performance.now() - start) / 1000;
+  return session;
+}
+
+function createSession(
   graph: Graph,
   initializers: ReadonlyMap<string, Float32Array>,
   bnMode: "inference" | "train",
@@ -49,13 +68,7 @@ async function createSession(
   runtime: RuntimeOptions,
   timings: ForwardTimings,
 ): Promise<OnnxSession> {
-  const start = performance.now();
-  const compiled = compileToOnnx(graph, { bnMode, initializers, outputs });
-  if (compiled.weightInputs.length > 0)
-    throw new Error(`unbound weights: ${compiled.weightInputs.join(", ")}`);
-  const session = await OnnxSession.create(compiled.bytes, runtime);
-  timings.setup += (performance.now() - start) / 1000;
-  return session;
+  return bakedSession(() => compileToOnnx(graph, { bnMode, initializers, outputs }), runtime, timings);
 }
 
 function slice(graph: Graph, images: Images, from: number, to: number) {

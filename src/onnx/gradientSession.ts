@@ -1,9 +1,9 @@
 // Running a compiled gradient model: weights baked in (as for the forward), images and the loss's
 // target (one-hot labels or a seed) fed per call.
 import type { Graph } from "../ir/graph.js";
-import type { ForwardTimings } from "./forward.js";
+import { bakedSession, type ForwardTimings } from "./forward.js";
 import { compileGradient, type GradientOptions } from "./gradient.js";
-import { type ByteTensorData, OnnxSession, type RuntimeOptions, type TensorData } from "./runtime.js";
+import type { ByteTensorData, OnnxSession, RuntimeOptions, TensorData } from "./runtime.js";
 
 export class GradientSession {
   private constructor(
@@ -20,12 +20,8 @@ export class GradientSession {
     runtime: RuntimeOptions,
     timings?: ForwardTimings,
   ): Promise<GradientSession> {
-    const start = performance.now();
-    const compiled = compileGradient(graph, { ...options, initializers: weights });
-    if (compiled.weightInputs.length > 0)
-      throw new Error(`unbound weights: ${compiled.weightInputs.join(", ")}`);
-    const session = await OnnxSession.create(compiled.bytes, runtime, true);
-    if (timings) timings.setup += (performance.now() - start) / 1000;
+    const compile = () => compileGradient(graph, { ...options, initializers: weights });
+    const session = await bakedSession(compile, runtime, timings, true);
     return new GradientSession(graph, session, options.loss, timings);
   }
 
