@@ -1,15 +1,14 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import path from "node:path";
-import { after, test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { test } from "node:test";
+import { scratchDirectories } from "../util/scratch.js";
+import { sharedDataPath } from "../util/sharedData.js";
 import { cifar10Files, loadCifar10 } from "./cifar10.js";
 import { classHistogram } from "./imageSet.js";
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const subsetDir = path.join(path.resolve(repoRoot, "../shared/data"), "cifar10-subset");
-const skip = existsSync(subsetDir) ? false : `no shared data at ${subsetDir}`;
+const subsetDir = sharedDataPath("cifar10-subset") ?? "";
+const skip = subsetDir ? false : "no shared data (../shared/data/cifar10-subset)";
 
 /** Label histogram counted straight from the file bytes, independent of the loader. */
 function rawHistogram(file: string): number[] {
@@ -56,15 +55,8 @@ test("pixels are the raw bytes in CHW order, as floats 0..255", { skip }, () => 
   assert.deepEqual([min, max], [0, 255]);
 });
 
-const tmp = mkdtempSync(path.join(tmpdir(), "nasprobe-cifar10-"));
-after(() => rmSync(tmp, { recursive: true, force: true }));
-
-function batchDir(name: string, files: Record<string, Uint8Array>): string {
-  const dir = path.join(tmp, name);
-  mkdirSync(dir);
-  for (const [file, bytes] of Object.entries(files)) writeFileSync(path.join(dir, file), bytes);
-  return dir;
-}
+const scratch = scratchDirectories("cifar10");
+const batchDir = scratch.withFiles;
 
 function records(labels: number[]): Uint8Array {
   const bytes = new Uint8Array(labels.length * 3073);
@@ -92,7 +84,7 @@ test("orders data_batch files numerically and concatenates them", () => {
 });
 
 test("rejects missing, truncated and mislabelled files with the file named", () => {
-  assert.throws(() => loadCifar10(path.join(tmp, "absent")), /no such directory .*absent/);
+  assert.throws(() => loadCifar10(path.join(scratch.root, "absent")), /no such directory .*absent/);
   const testOnly = batchDir("test-only", { "test_batch.bin": records([1]) });
   assert.throws(
     () => loadCifar10(testOnly, { split: "train" }),

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { gzipSync } from "node:zlib";
+import { scratchDirectories } from "../util/scratch.js";
 import {
   fashionMnistNpmClasses,
   loadFashionMnistIdx,
@@ -14,8 +14,7 @@ import {
 } from "./fashionMnist.js";
 import { classHistogram } from "./imageSet.js";
 
-const tmp = mkdtempSync(path.join(tmpdir(), "nasprobe-fmnist-"));
-after(() => rmSync(tmp, { recursive: true, force: true }));
+const scratch = scratchDirectories("fmnist");
 
 /** An IDX file: magic 0x0000080<rank>, big-endian dims, then the bytes. */
 function idx(dims: number[], data: ArrayLike<number>, magic = 0x800 + dims.length): Buffer {
@@ -32,13 +31,13 @@ function pixels(n: number, first = 0): number[] {
   return Array.from({ length: n * 784 }, (_, j) => ((first + Math.floor(j / 784)) * 31 + (j % 784)) % 256);
 }
 
+/** A directory of IDX files, gzipping those whose name ends in .gz. */
 function idxDir(name: string, files: Record<string, Buffer>): string {
-  const dir = path.join(tmp, name);
-  mkdirSync(dir);
-  for (const [file, bytes] of Object.entries(files)) {
-    writeFileSync(path.join(dir, file), file.endsWith(".gz") ? gzipSync(bytes) : bytes);
-  }
-  return dir;
+  const stored = Object.entries(files).map(([file, bytes]) => [
+    file,
+    file.endsWith(".gz") ? gzipSync(bytes) : bytes,
+  ]);
+  return scratch.withFiles(name, Object.fromEntries(stored));
 }
 
 test("loads gzipped IDX train and t10k files, as Debian ships them", () => {
@@ -95,10 +94,10 @@ test("rejects malformed IDX files with the file and fault named", () => {
   assert.throws(() => load("label", images, idx([2], [1, 10])), /label 1 is 10, expected 0\.\.9/);
   assert.throws(() => load("short", images, Buffer.from([0, 0])), /labels-idx1-ubyte\.gz has only 2 bytes/);
   assert.throws(() => load("size", idx([2, 14, 56], pixels(2)), labels), /has 14×56 images, expected 28×28/);
-  const notGzip = path.join(tmp, "not-gzip.gz");
+  const notGzip = path.join(scratch.root, "not-gzip.gz");
   writeFileSync(notGzip, idx([1], [1]));
   assert.throws(() => readIdx(notGzip, 1), /not-gzip\.gz is not valid gzip/);
-  assert.throws(() => loadFashionMnistIdx(path.join(tmp, "absent")), /no such directory .*absent/);
+  assert.throws(() => loadFashionMnistIdx(path.join(scratch.root, "absent")), /no such directory .*absent/);
   assert.throws(
     () => loadFashionMnistIdx(idxDir("empty", {}), { split: "test" }),
     /neither t10k-images-idx3-ubyte\.gz nor t10k-images-idx3-ubyte in .*empty/,

@@ -1,27 +1,19 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import path from "node:path";
-import { after, test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { test } from "node:test";
 import { gzipSync } from "node:zlib";
+import { scratchDirectories } from "../util/scratch.js";
+import { sharedDataPath } from "../util/sharedData.js";
 import { loadFashionMnistNpm } from "./fashionMnist.js";
 import { classHistogram } from "./imageSet.js";
 import { DEFAULT_DATASET, describeDataset, loadDataset, resolveDatasetSpec } from "./index.js";
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const cifarDir = path.join(path.resolve(repoRoot, "../shared/data"), "cifar10-subset");
-const skip = existsSync(cifarDir) ? false : `no shared data at ${cifarDir}`;
+const cifarDir = sharedDataPath("cifar10-subset") ?? "";
+const skip = cifarDir ? false : "no shared data (../shared/data/cifar10-subset)";
 
-const tmp = mkdtempSync(path.join(tmpdir(), "nasprobe-datasets-"));
-after(() => rmSync(tmp, { recursive: true, force: true }));
-
-function dirWith(name: string, files: Record<string, Uint8Array>): string {
-  const dir = path.join(tmp, name);
-  mkdirSync(dir);
-  for (const [file, bytes] of Object.entries(files)) writeFileSync(path.join(dir, file), bytes);
-  return dir;
-}
+const scratch = scratchDirectories("datasets");
+const dirWith = scratch.withFiles;
 
 /** A gzipped unsigned-byte IDX file. */
 function idxGz(dims: number[], data: number[]): Buffer {
@@ -124,5 +116,8 @@ test("loads an IDX directory given by path alone", () => {
   assert.ok(Math.abs(data.train.images[0]! - (163 - 72.94) / 90.02) < 1e-6);
   assert.equal(data.classNames[8], "Bag");
   assert.throws(() => loadDataset(dir, { testCount: 1 }), /neither t10k-images-idx3-ubyte\.gz nor/);
-  assert.throws(() => loadDataset(`fashion-mnist:${path.join(tmp, "nope")}`), /no such directory .*nope/);
+  assert.throws(
+    () => loadDataset(`fashion-mnist:${path.join(scratch.root, "nope")}`),
+    /no such directory .*nope/,
+  );
 });
