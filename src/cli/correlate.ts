@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { correlationReport, formatCorrelationReport } from "../benchmarks/correlate.js";
 import { readBenchmarkTable } from "../benchmarks/table.js";
 import { valueInfo } from "../metrics/index.js";
+import { mergeScoreRecords } from "../reports/scores.js";
 import { readJsonl } from "../store/jsonl.js";
 
 /** Table columns printed beside the metric as baselines, when the table has them. */
@@ -37,16 +38,7 @@ export function registerCorrelate(program: Command): void {
           (r) => !only || only.has(r.arch_str as string),
         );
         if (records.length === 0) throw new Error(`${o.scores} holds no scores`);
-        // One row per architecture; a field comes from the first record of that architecture that has it
-        // (a file may hold NNGP lines and zero-cost lines for the same architecture).
-        const merged = new Map<string, Record<string, unknown>>();
-        for (const r of records) {
-          const arch = r.arch_str;
-          if (typeof arch !== "string") throw new Error(`${o.scores}: a record has no arch_str`);
-          const into = merged.get(arch) ?? {};
-          for (const [k, v] of Object.entries(r)) if (!(k in into)) into[k] = v;
-          merged.set(arch, into);
-        }
+        const merged = mergeScoreRecords(records, o.scores);
         const rows: number[] = [];
         const missing: string[] = [];
         const kept: Record<string, unknown>[] = [];

@@ -5,7 +5,10 @@ import { VERSION } from "../version.js";
 import { registerCorrelate } from "./correlate.js";
 import { registerExport } from "./export.js";
 import { registerInfo } from "./info.js";
+import { registerPlot } from "./plot.js";
 import { registerScore } from "./score.js";
+import { registerSearch } from "./search.js";
+import { registerStudy, registerStudyPlots } from "./study.js";
 
 const program = new Command()
   .name("nasprobe")
@@ -18,6 +21,9 @@ registerInfo(program);
 registerScore(program);
 registerCorrelate(program);
 registerExport(program);
+registerSearch(program);
+registerStudy(program);
+registerStudyPlots(registerPlot(program));
 for (const command of program.commands) command.exitOverride();
 
 try {

@@ -1,10 +1,11 @@
 // `nasprobe score`: score architectures with a training-free metric into a JSON-lines file.
 import type { Command } from "commander";
-import { DEFAULT_DATASET, loadDataset } from "../data/index.js";
+import { DEFAULT_DATASET } from "../data/index.js";
 import { INIT_SCHEMES, type InitScheme } from "../ir/init.js";
 import { getMetric, METRIC_NAMES } from "../metrics/index.js";
-import { Memo, type MetricValueInfo } from "../metrics/metric.js";
-import { NNGP_DEFAULTS, NNGP_PRESETS, type NngpBatchNorm, nngpScore, nngpSplit } from "../metrics/nngp.js";
+import type { MetricValueInfo } from "../metrics/metric.js";
+import { NNGP_DEFAULTS, NNGP_PRESETS, type NngpBatchNorm } from "../metrics/nngp.js";
+import { type ArchScore, nngpScorer, type Scorer, zeroCostScorer } from "../metrics/scorer.js";
 import { getSpace } from "../spaces/index.js";
 import { JsonlWriter, readJsonl } from "../store/jsonl.js";
 import { Rng } from "../util/random.js";
@@ -93,9 +94,6 @@ export function registerScore(program: Command): void {
     });
 }
 
-/** Images the zero-cost metrics may take from the front of the data (NASWOT's 128 is the most). */
-const ZERO_COST_IMAGES = 256;
-
 async function runScore(o: ScoreOptions): Promise<void> {
   const names = o.metric
     .split(",")
@@ -140,10 +138,42 @@ function remaining(o: ScoreOptions, archStrs: string[], metric: string, settings
   return todo;
 }
 
+/**
+ * Scores `todo` into `out`, one JSON line per architecture (`record` shapes it); a failure on one
+ * architecture is recorded with its reason and the sweep goes on.
+ */
+async function sweep(
+  o: ScoreOptions,
+  scorer: Scorer,
+  todo: string[],
+  label: string,
+  record: (archStr: string, r: ArchScore) => Record<string, unknown>,
+  note: (r: ArchScore) => string,
+): Promise<void> {
+  const writer = new JsonlWriter(o.out);
+  const bar = progress(todo.length, label);
+  try {
+    for (const archStr of todo) {
+      const r = await scorer.score(archStr);
+      writer.append(record(archStr, r));
+      for (const [m, why] of Object.entries(r.reasons))
+        process.stderr.write(`nasprobe: warning: ${archStr}: ${m}: ${why}\n`);
+      bar.tick(`${archStr.slice(0, 40)}… ${note(r)}`);
+    }
+  } finally {
+    bar.stop();
+    writer.close();
+  }
+}
+
+const runtimeOf = (o: ScoreOptions) => (o.threads ? { threads: o.threads } : {});
+
 /** Every requested metric but NNGP, sharing one Memo per architecture; one JSON line per architecture. */
 async function runMetrics(o: ScoreOptions, archStrs: string[], names: string[]): Promise<void> {
   const metrics = names.map(getMetric);
+  const first = metrics[0]!.values[0]!;
   const overrides = parseOverrides(o.set, names);
+  const base = { space: getSpace(o.space), data: o.data, dataSeed: o.dataSeed, seed: o.seed };
   const settings = {
     data: o.data,
     data_seed: o.dataSeed,
@@ -151,55 +181,28 @@ async function runMetrics(o: ScoreOptions, archStrs: string[], names: string[]):
     ...(o.set.length > 0 ? { options: overrides } : {}),
   };
   const todo = remaining(o, archStrs, "zero-cost", settings);
-  if (todo.length === 0) return;
-  const space = getSpace(o.space);
-  const dataset = loadDataset(o.data, { seed: o.dataSeed, trainCount: ZERO_COST_IMAGES });
-  const data = dataset.train;
-  const inputShape = [data.channels, data.height, data.width];
-  const runtime = o.threads ? { threads: o.threads } : {};
-  const writer = new JsonlWriter(o.out);
-  const bar = progress(todo.length, names.join(","));
-  try {
-    for (const archStr of todo) {
-      const graph = space.build(space.parse(archStr), { inputShape, numClasses: data.numClasses });
-      const input = { graph, data, seed: o.seed, runtime, memo: new Memo() };
-      const values: Record<string, number | null> = {};
-      const reasons: Record<string, string> = {};
-      const seconds: Record<string, number> = {};
-      for (const metric of metrics) {
-        const start = performance.now();
-        try {
-          const r = await metric.compute(input, overrides[metric.name]);
-          for (const [k, v] of Object.entries(r.values)) values[k] = Number.isFinite(v) ? v : null;
-          if (r.reason) reasons[metric.name] = r.reason;
-        } catch (error) {
-          // One metric failing on one architecture must not end a sweep: record why and go on.
-          for (const v of metric.values) values[v.name] = null;
-          reasons[metric.name] = error instanceof Error ? error.message : String(error);
-        }
-        seconds[metric.name] = (performance.now() - start) / 1000;
-      }
-      writer.append({
+  if (todo.length > 0) {
+    const scorer = zeroCostScorer({ ...base, runtime: runtimeOf(o), metrics: names, overrides });
+    await sweep(
+      o,
+      scorer,
+      todo,
+      names.join(","),
+      (archStr, r) => ({
         arch_str: archStr,
         space: o.space,
         metric: "zero-cost",
         seed: o.seed,
         settings,
         version: VERSION,
-        ...values,
-        ...(Object.keys(reasons).length > 0 ? { reasons } : {}),
-        seconds,
-      });
-      for (const [m, why] of Object.entries(reasons))
-        process.stderr.write(`nasprobe: warning: ${archStr}: ${m}: ${why}\n`);
-      const first = metrics[0]!.values[0]!.name;
-      bar.tick(`${archStr.slice(0, 40)}… ${first} ${values[first] ?? "NaN"}`);
-    }
-  } finally {
-    bar.stop();
-    writer.close();
+        ...r.values,
+        ...(Object.keys(r.reasons).length > 0 ? { reasons: r.reasons } : {}),
+        seconds: r.seconds,
+      }),
+      (r) => `${first.name} ${r.values[first.name] ?? "NaN"}`,
+    );
   }
-  printTop(o, archStrs, "zero-cost", metrics[0]!.values[0]!);
+  printTop(o, archStrs, "zero-cost", first);
 }
 
 /** The five best requested architectures in `out` by one value, in its own sign convention. */
@@ -246,8 +249,7 @@ function parseOverrides(items: string[], names: string[]): Record<string, Record
 }
 
 async function runNngp(o: ScoreOptions, archStrs: string[]): Promise<void> {
-  const preset = NNGP_PRESETS[o.preset];
-  if (!preset)
+  if (!(o.preset in NNGP_PRESETS))
     throw new Error(`unknown preset "${o.preset}" (known: ${Object.keys(NNGP_PRESETS).join(", ")})`);
   if (!INIT_SCHEMES.includes(o.init))
     throw new Error(`unknown --init "${o.init}" (known: ${INIT_SCHEMES.join(", ")})`);
@@ -258,74 +260,39 @@ async function runNngp(o: ScoreOptions, archStrs: string[]): Promise<void> {
       "nasprobe: note: --preset fast showed no ranking signal on NAS-Bench-201 (Spearman -0.14 over 500 cells, docs/nngp-nb201.md); use it for smoke tests\n",
     );
   }
-  const space = getSpace(o.space);
-  const nTrain = o.nTrain ?? preset.nTrain;
-  const nVal = o.nVal ?? preset.nVal;
-  const ensemble = o.ensemble ?? preset.ensemble;
-  const settings = {
+  const scorer = nngpScorer({
+    space: getSpace(o.space),
     data: o.data,
-    data_seed: o.dataSeed,
-    n_train: nTrain,
-    n_val: nVal,
-    ensemble,
+    dataSeed: o.dataSeed,
+    seed: o.seed,
+    runtime: runtimeOf(o),
+    preset: o.preset,
+    ...(o.nTrain !== undefined ? { nTrain: o.nTrain } : {}),
+    ...(o.nVal !== undefined ? { nVal: o.nVal } : {}),
+    ...(o.ensemble !== undefined ? { ensemble: o.ensemble } : {}),
     bn: o.bn,
-    bn_update_batch: preset.bnUpdateBatch,
     init: o.init,
-  };
-  const todo = remaining(o, archStrs, "nngp", settings);
-  if (todo.length === 0) return;
-
-  const dataset = loadDataset(o.data, { seed: o.dataSeed, trainCount: nTrain + nVal });
-  const { train, val } = nngpSplit(dataset.train, nTrain, nVal);
-  const inputShape = [train.channels, train.height, train.width];
-  const writer = new JsonlWriter(o.out);
-  const bar = progress(todo.length, "nngp");
-  try {
-    for (const archStr of todo) {
-      const graph = space.build(space.parse(archStr), { inputShape, numClasses: train.numClasses });
-      const start = performance.now();
-      const base = {
+    batchSize: o.batchSize,
+  });
+  const todo = remaining(o, archStrs, "nngp", scorer.settings);
+  if (todo.length > 0) {
+    await sweep(
+      o,
+      scorer,
+      todo,
+      "nngp",
+      (archStr, r) => ({
         arch_str: archStr,
         space: o.space,
         metric: "nngp",
         seed: o.seed,
-        settings,
+        settings: scorer.settings,
         version: VERSION,
-      };
-      try {
-        const r = await nngpScore(
-          graph,
-          { train, val },
-          {
-            ensemble,
-            batchNorm: o.bn,
-            init: o.init,
-            seed: o.seed,
-            batchSize: o.batchSize,
-            bnUpdateBatch: preset.bnUpdateBatch,
-          },
-          o.threads ? { threads: o.threads } : {},
-        );
-        writer.append({
-          ...base,
-          score: r.score,
-          held_out_score: r.heldOutScore,
-          best_epsilon: r.bestEpsilon,
-          failed_epsilons: r.failedEpsilons,
-          seconds: { total: (performance.now() - start) / 1000, ...r.timings },
-        });
-        bar.tick(`${archStr.slice(0, 40)}… ${r.score.toFixed(3)}`);
-      } catch (error) {
-        // One architecture that cannot be scored must not end a sweep: record why and go on.
-        const message = error instanceof Error ? error.message : String(error);
-        writer.append({ ...base, score: null, held_out_score: null, error: message });
-        process.stderr.write(`nasprobe: warning: ${archStr}: ${message}\n`);
-        bar.tick(`${archStr.slice(0, 40)}… failed`);
-      }
-    }
-  } finally {
-    bar.stop();
-    writer.close();
+        ...r.values,
+        ...(r.reasons.nngp ? { error: r.reasons.nngp } : { seconds: r.seconds }),
+      }),
+      (r) => (r.values.score === null ? "failed" : (r.values.score as number).toFixed(3)),
+    );
   }
   const requested = new Set(archStrs);
   const scored = readJsonl<{

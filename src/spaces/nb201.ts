@@ -86,7 +86,7 @@ export interface Nb201MacroOptions {
   readonly cellsPerStage?: number;
 }
 
-function reluConvBn(
+export function reluConvBn(
   b: GraphBuilder,
   x: Ref,
   out: number,
@@ -129,7 +129,7 @@ export function nb201Cell(b: GraphBuilder, x: Ref, arch: Nb201Arch, channels: nu
 }
 
 /** xautodl ResNetBasicblock with stride 2: two ReLUConvBN 3×3 and an avg-pool + 1×1 conv shortcut. */
-function resnetReduction(b: GraphBuilder, x: Ref, out: number): Ref {
+export function resnetReduction(b: GraphBuilder, x: Ref, out: number): Ref {
   const a = b.within("conv_a", () => reluConvBn(b, x, out, 3, 2, 1));
   const branch = b.within("conv_b", () => reluConvBn(b, a, out, 3, 1, 1));
   const shortcut = b.within("down", () => b.conv(b.avgPool(x, 2, { stride: 2 }), out, 1));
@@ -172,4 +172,16 @@ export const nb201: SearchSpace<Nb201Arch> = {
     return out;
   },
   build: buildNb201,
+  categorical: {
+    choices: NB201_EDGES.map(() => NB201_OPS.length),
+    encode: (arch) => arch.map((op) => NB201_OPS.indexOf(op)),
+    decode(codes) {
+      if (codes.length !== NUM_EDGES) throw new Error(`NB201 code needs ${NUM_EDGES} entries`);
+      return codes.map((c) => {
+        const op = NB201_OPS[c];
+        if (op === undefined) throw new Error(`NB201 code entry ${c} is not an op index`);
+        return op;
+      });
+    },
+  },
 };

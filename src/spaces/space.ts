@@ -21,4 +21,13 @@ export interface SearchSpace<Arch> {
   /** Architectures one edit away. */
   neighbours(arch: Arch): Arch[];
   build(arch: Arch, options: BuildOptions): Graph;
+  /** A fixed-length categorical code, for algorithms that work on vectors (DE, REINFORCE). */
+  readonly categorical?: CategoricalCoding<Arch>;
+}
+
+/** Architecture ↔ one choice index per dimension; `choices[d]` options in dimension d. */
+export interface CategoricalCoding<Arch> {
+  readonly choices: readonly number[];
+  encode(arch: Arch): number[];
+  decode(codes: readonly number[]): Arch;
 }

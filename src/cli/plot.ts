@@ -1,0 +1,116 @@
+// `nasprobe plot`: charts of results as .svg or .png. `plot scatter` draws a metric against a
+// benchmark column with its rank correlations.
+import type { Command } from "commander";
+import { kendallTauB, spearman } from "../benchmarks/rankStats.js";
+import { readBenchmarkTable } from "../benchmarks/table.js";
+import { valueInfo } from "../metrics/index.js";
+import { type Point, scatterPlot } from "../reports/plots.js";
+import { writePlot } from "../reports/png.js";
+import { readScores, resolveMetricField } from "../reports/scores.js";
+import { sharedDataPath } from "../util/sharedData.js";
+import { positiveInt } from "./options.js";
+
+const DEFAULT_TABLE = "nb201/nb201.csv";
+
+export interface ScatterCommandOptions {
+  scores: string;
+  table?: string;
+  metric: string;
+  column: string;
+  out: string;
+  xScale: string;
+  title?: string;
+  width?: number;
+}
+
+/**
+ * Log x when asked, or for "auto" when at least 90% of the finite values are positive and the positive
+ * ones span ≥ 3 decades (synflow, for one, is 0 for cells cut off from the input).
+ */
+function useLogX(xScale: string, xs: readonly number[]): boolean {
+  if (xScale === "log") return true;
+  if (xScale === "linear") return false;
+  if (xScale !== "auto") throw new Error(`--x-scale must be auto, linear or log, got "${xScale}"`);
+  const finite = xs.filter(Number.isFinite);
+  const positive = finite.filter((x) => x > 0);
+  if (positive.length === 0 || positive.length < 0.9 * finite.length) return false;
+  return Math.max(...positive) / Math.min(...positive) >= 1e3;
+}
+
+/** `plot scatter`: builds the chart, writes it, and returns a one-line summary. */
+export function plotScatter(o: ScatterCommandOptions): string {
+  const tablePath = o.table ?? sharedDataPath(DEFAULT_TABLE);
+  if (tablePath === undefined)
+    throw new Error(`no --table given and ../shared/data/${DEFAULT_TABLE} is not there`);
+  const merged = readScores(o.scores);
+  const field = resolveMetricField(merged.values(), o.metric, o.scores);
+  const table = readBenchmarkTable(tablePath, { required: [o.column] });
+  const truth = table.column(o.column);
+  const points: Point[] = [];
+  let notInTable = 0;
+  for (const [arch, r] of merged) {
+    if (!(field in r)) continue; // scored with other metrics only
+    const v = r[field];
+    if (typeof v !== "number" && v !== null)
+      throw new Error(`${o.scores}: field "${field}" of ${arch} is not a number`);
+    const row = table.indexOf(arch);
+    if (row === undefined) notInTable++;
+    else points.push({ x: v ?? Number.NaN, y: truth[row]! });
+  }
+  if (points.length === 0)
+    throw new Error(
+      `${o.scores}: none of its ${notInTable} architectures with "${field}" is in ${tablePath}`,
+    );
+  const xs = points.map((p) => p.x);
+  const ys = points.map((p) => p.y);
+  const finite = points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y)).length;
+  if (finite < 2) throw new Error(`${o.scores}: fewer than 2 architectures with a finite "${field}" value`);
+  const rho = spearman(xs, ys);
+  const tau = kendallTauB(xs, ys);
+  const left = points.length - finite;
+  const logX = useLogX(o.xScale, xs);
+  const hidden = logX ? points.filter((p) => p.x <= 0 && Number.isFinite(p.y)).length : 0;
+  const annotation = [
+    `Spearman ρ ${rho.toFixed(3)}`,
+    `Kendall τ ${tau.toFixed(3)}`,
+    `n = ${finite}${left > 0 ? ` (${left} non-finite left out)` : ""}`,
+    ...(hidden > 0 ? [`${hidden} with ${field} ≤ 0 not drawn (log x)`] : []),
+  ].join("\n");
+  const lowerIsBetter = valueInfo(field)?.higherIsBetter === false;
+  const svg = scatterPlot({
+    title: o.title ?? `${o.metric} vs ${o.column}`,
+    xLabel: `${field === o.metric ? field : `${o.metric} ${field}`}${lowerIsBetter ? " (lower is better)" : ""}`,
+    yLabel: o.column,
+    points,
+    annotation,
+    logX,
+  });
+  writePlot(o.out, svg, o.width === undefined ? {} : { widthPx: o.width });
+  return `${o.out}: ${finite} architectures, Spearman ρ ${rho.toFixed(3)}, Kendall τ ${tau.toFixed(3)}${
+    notInTable > 0 ? `, ${notInTable} not in the table` : ""
+  }`;
+}
+
+/** Adds `plot` and its `scatter` subcommand; returns the `plot` command for more subcommands. */
+export function registerPlot(program: Command): Command {
+  const plot = program.command("plot").description("draw results as .svg or .png (chosen by --out)");
+  plot
+    .command("scatter")
+    .description("a metric against a benchmark column, annotated with Spearman ρ and Kendall τ")
+    .requiredOption("--scores <file.jsonl>", "scores written by `nasprobe score`")
+    .option("--table <file.csv>", `benchmark table (default ../shared/data/${DEFAULT_TABLE})`)
+    .requiredOption("--metric <name>", 'metric value to plot, e.g. naswot, synflow, nngp (its "score")')
+    .option("--column <name>", "benchmark column for the y axis", "c10_test_200")
+    .requiredOption("--out <file>", "output file, .svg or .png")
+    .option(
+      "--x-scale <auto|linear|log>",
+      "x axis; auto is log when values are positive over ≥ 3 decades",
+      "auto",
+    )
+    .option("--title <text>", "plot title (default: METRIC vs COLUMN)")
+    .option("--width <px>", "PNG width in px (default 800)", positiveInt("--width"))
+    .action((o: ScatterCommandOptions) => {
+      process.stdout.write(`${plotScatter(o)}\n`);
+    });
+  return plot;
+}

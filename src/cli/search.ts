@@ -1,0 +1,312 @@
+// `nasprobe search`: run (or resume) a study — an algorithm, an objective, a budget — into one
+// SQLite file. Re-running the same command after a crash continues the same study.
+import type { Command } from "commander";
+import { type BenchmarkTable, readBenchmarkTable } from "../benchmarks/table.js";
+import { DEFAULT_DATASET } from "../data/index.js";
+import { getMetric, valueInfo } from "../metrics/index.js";
+import { nngpScorer, type Scorer, zeroCostScorer } from "../metrics/scorer.js";
+import { getAlgorithm } from "../search/algorithms/index.js";
+import { ranked } from "../search/algorithms/ranked.js";
+import { makeObjective, metricsNeeded, type ObjectiveTerm, parseObjectives } from "../search/objective.js";
+import type { Optimizer } from "../search/optimizer.js";
+import { prefilter } from "../search/prefilter.js";
+import { restrictedSpace } from "../search/restrictedSpace.js";
+import { runStudy } from "../search/study.js";
+import { getSpace } from "../spaces/index.js";
+import type { SearchSpace } from "../spaces/space.js";
+import { readJsonl } from "../store/jsonl.js";
+import { openSqliteStudy } from "../store/sqlite.js";
+import type { StudyStore } from "../store/study.js";
+import { Rng } from "../util/random.js";
+import { sharedDataPath } from "../util/sharedData.js";
+import { VERSION } from "../version.js";
+import { nonNegativeInt, positiveInt } from "./options.js";
+import { progress } from "./progress.js";
+import { printStudySummary } from "./study.js";
+
+interface SearchOptions {
+  space: string;
+  algo: string;
+  objective: string;
+  table?: string;
+  budget?: number;
+  costBudget?: number;
+  seed: number;
+  study: string;
+  data: string;
+  dataSeed: number;
+  threads?: number;
+  set: string[];
+  prefilter: string;
+  prefilterSample: number;
+  prefilterScores?: string;
+  keep: number;
+  inner: string;
+}
+
+const DEFAULT_TABLE = "nb201/nb201.csv";
+
+function fraction(value: string): number {
+  const x = Number(value);
+  if (!(x > 0 && x <= 1)) throw new Error(`--keep needs a fraction in (0, 1], got "${value}"`);
+  return x;
+}
+
+export function registerSearch(program: Command): void {
+  program
+    .command("search")
+    .description("search a space with an algorithm and an objective; the study file resumes after a crash")
+    .option("--space <name>", "search space", "nb201")
+    .requiredOption(
+      "--algo <name>",
+      "re | de | rs | ls | reinforce | pick | nsga2 | prefilter (| tenas, see --help of the docs)",
+    )
+    .requiredOption(
+      "--objective <terms>",
+      "nngp | METRIC | table:COLUMN; comma-separated for several (nsga2), e.g. table:c10valid_valid_200,table:flops_c10_M",
+    )
+    .option(
+      "--table <file.csv>",
+      "benchmark table for table: objectives (default ../shared/data/nb201/nb201.csv)",
+    )
+    .option("--budget <n>", "number of queries (trials)", positiveInt("--budget"))
+    .option(
+      "--cost-budget <epochs>",
+      "stop once the summed query cost reaches this (a 200-epoch column costs 200 per query, a 12-epoch one 12)",
+      positiveInt("--cost-budget"),
+    )
+    .option(
+      "--seed <n>",
+      "seed of the algorithm and of the metrics' random weights",
+      nonNegativeInt("--seed"),
+      0,
+    )
+    .requiredOption("--study <file>", "study file (SQLite); created, or resumed when it exists")
+    .option("--data <spec>", "dataset for nngp and metric objectives", DEFAULT_DATASET)
+    .option("--data-seed <n>", "seed of the data order", nonNegativeInt("--data-seed"), 0)
+    .option("--threads <n>", "ONNX Runtime intra-op threads (default: all cores)", positiveInt("--threads"))
+    .option(
+      "--set <name.option=value...>",
+      "algorithm or metric option, e.g. re.population=20, ntk.batchSize=32",
+      (v: string, acc: string[]) => [...acc, v],
+      [],
+    )
+    .option("--prefilter <value>", "prefilter: the training-free value ranked on (nngp or a metric)", "nngp")
+    .option(
+      "--prefilter-sample <n>",
+      "prefilter: architectures scored",
+      positiveInt("--prefilter-sample"),
+      1000,
+    )
+    .option("--prefilter-scores <file.jsonl>", "prefilter: read scores from a `nasprobe score` file instead")
+    .option("--keep <fraction>", "prefilter: fraction kept", fraction, 0.1)
+    .option("--inner <algo>", "prefilter: search inside the kept set with rank | rs | re | ls", "re")
+    .action(async (o: SearchOptions) => {
+      await runSearch(o);
+    });
+}
+
+/** `--set a.b=v` items for one owner (algorithm or metric), checked against its defaults. */
+function optionsFor(
+  owner: string,
+  defaults: Record<string, unknown>,
+  items: string[],
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const item of items) {
+    const m = /^([a-z_0-9]+)\.([A-Za-z]+)=(.+)$/.exec(item);
+    if (!m) throw new Error(`--set expects name.option=value, got "${item}"`);
+    if (m[1] !== owner) continue;
+    if (!(m[2]! in defaults))
+      throw new Error(
+        `--set ${item}: ${owner} has no option ${m[2]} (options: ${Object.keys(defaults).join(", ") || "none"})`,
+      );
+    const v = Number(m[3]);
+    if (!Number.isFinite(v)) throw new Error(`--set ${item}: not a number`);
+    out[m[2]!] = v;
+  }
+  return out;
+}
+
+function loadTable(o: SearchOptions, needed: boolean): BenchmarkTable | undefined {
+  if (!needed && o.table === undefined) return undefined;
+  const path = o.table ?? sharedDataPath(DEFAULT_TABLE);
+  if (!path)
+    throw new Error(`no benchmark table: pass --table FILE.csv (../shared/data/${DEFAULT_TABLE} is absent)`);
+  return readBenchmarkTable(path);
+}
+
+function scorerFor(o: SearchOptions, space: SearchSpace<unknown>, terms: readonly ObjectiveTerm[]) {
+  const common = {
+    space,
+    data: o.data,
+    dataSeed: o.dataSeed,
+    seed: o.seed,
+    runtime: o.threads ? { threads: o.threads } : {},
+  };
+  const metrics = metricsNeeded(terms);
+  const overrides: Record<string, Record<string, unknown>> = {};
+  for (const m of metrics) {
+    const set = optionsFor(m, getMetric(m).defaults as Record<string, unknown>, o.set);
+    if (Object.keys(set).length > 0) overrides[m] = set;
+  }
+  return {
+    nngp: terms.some((t) => t.kind === "nngp") ? nngpScorer(common) : undefined,
+    metrics: metrics.length > 0 ? zeroCostScorer({ ...common, metrics, overrides }) : undefined,
+    settings: {
+      data: o.data,
+      data_seed: o.dataSeed,
+      ...(Object.keys(overrides).length ? { options: overrides } : {}),
+    },
+  };
+}
+
+async function runSearch(o: SearchOptions): Promise<void> {
+  if (o.budget === undefined && o.costBudget === undefined)
+    throw new Error("search needs --budget N (queries) or --cost-budget EPOCHS");
+  const space = getSpace(o.space);
+  const terms = parseObjectives(o.objective);
+  const isPrefilter = o.algo === "prefilter";
+  const algorithm = getAlgorithm(isPrefilter ? (o.inner === "rank" ? "rs" : o.inner) : o.algo);
+  if (isPrefilter && !["rank", "rs", "re", "ls"].includes(o.inner))
+    throw new Error(`--inner must be rank, rs, re or ls, got "${o.inner}"`);
+  if (terms.length > 1 && !algorithm.multiObjective)
+    throw new Error(`--algo ${o.algo} optimises one objective; use nsga2 for ${terms.length}`);
+  if (terms.length === 1 && algorithm.multiObjective)
+    throw new Error(
+      `--algo ${o.algo} needs at least two objectives (e.g. table:c10valid_valid_200,table:flops_c10_M)`,
+    );
+  const known = new Set(["nngp", algorithm.name, ...terms.map((t) => t.metric ?? "")]);
+  for (const item of o.set) {
+    const owner = item.split(".")[0]!;
+    if (!known.has(owner))
+      throw new Error(`--set ${item}: ${owner} is neither the algorithm nor an objective metric`);
+  }
+  const algoOptions = optionsFor(algorithm.name, algorithm.defaults, o.set);
+
+  const table = loadTable(
+    o,
+    terms.some((t) => t.kind === "table"),
+  );
+  const scorers = scorerFor(o, space, terms);
+  const objective = makeObjective(terms, { ...(table ? { table } : {}), ...scorers });
+
+  // Prefilter settings are part of the study's identity.
+  const prefilterTerm = isPrefilter ? (parseObjectives(o.prefilter)[0] as ObjectiveTerm) : undefined;
+  const config = {
+    space: o.space,
+    algo: o.algo,
+    algoOptions: {
+      ...algoOptions,
+      ...(isPrefilter
+        ? {
+            inner: o.inner,
+            prefilter: o.prefilter,
+            keep: o.keep,
+            ...(o.prefilterScores
+              ? { prefilterScores: o.prefilterScores }
+              : { prefilterSample: o.prefilterSample }),
+          }
+        : {}),
+    },
+    objectives: terms.map((t) => t.spec),
+    seed: o.seed,
+    evaluation: { ...(table ? { table: table.path } : {}), ...scorers.settings },
+  };
+
+  const store = openSqliteStudy(o.study);
+  try {
+    let searchSpace: SearchSpace<unknown> = space;
+    let order: string[] | undefined;
+    if (prefilterTerm) {
+      order = await runPrefilter(o, store, space, prefilterTerm);
+      searchSpace = restrictedSpace(space, order);
+      process.stderr.write(`prefilter kept ${order.length} architectures by ${prefilterTerm.valueName}\n`);
+    }
+    const makeOptimizer = (): Optimizer =>
+      order && o.inner === "rank"
+        ? ranked(order)
+        : algorithm.create({ space: searchSpace, seed: o.seed, objectives: terms.length }, algoOptions);
+    const total = o.budget ?? Math.ceil(o.costBudget! / Math.max(1, objective.terms[0]!.cost));
+    const bar = progress(total, `${o.algo} ${o.objective}`);
+    const sign = terms[0]!.higherIsBetter ? 1 : -1;
+    let best = -Infinity;
+    try {
+      const run = await runStudy({
+        store,
+        config,
+        version: VERSION,
+        optimizer: makeOptimizer,
+        objective,
+        budget: {
+          ...(o.budget !== undefined ? { queries: o.budget } : {}),
+          ...(o.costBudget !== undefined ? { cost: o.costBudget } : {}),
+        },
+        onTrial(trial) {
+          const v = trial.objectives[0];
+          if (v !== null && v !== undefined && sign * v > best) best = sign * v;
+          bar.tick(`best ${terms[0]!.valueName} ${(sign * best).toPrecision(5)}`);
+        },
+      });
+      bar.stop();
+      if (run.resumed > 0)
+        process.stderr.write(`resumed ${o.study}: ${run.resumed} trials were already done\n`);
+      if (run.exhausted) process.stderr.write(`${o.algo} ran out of architectures to ask\n`);
+    } finally {
+      bar.stop();
+    }
+    await printStudySummary(store, table);
+  } finally {
+    await store.close();
+  }
+}
+
+async function runPrefilter(
+  o: SearchOptions,
+  store: StudyStore,
+  space: SearchSpace<unknown>,
+  term: ObjectiveTerm,
+): Promise<string[]> {
+  if (term.kind === "table") throw new Error("--prefilter must be a training-free value, not a table column");
+  const info = valueInfo(term.valueName);
+  const higherIsBetter = info?.higherIsBetter ?? term.higherIsBetter;
+  if (o.prefilterScores) {
+    const scores = new Map<string, number | null>();
+    for (const r of readJsonl<Record<string, unknown>>(o.prefilterScores)) {
+      const v = r[term.valueName];
+      if (typeof r.arch_str !== "string") throw new Error(`${o.prefilterScores}: a record has no arch_str`);
+      if (term.kind === "nngp" && r.metric !== "nngp") continue;
+      if (typeof v === "number" || v === null) scores.set(space.format(space.parse(r.arch_str)), v);
+    }
+    if (scores.size === 0) throw new Error(`${o.prefilterScores} has no "${term.valueName}" values`);
+    return prefilter({
+      store,
+      candidates: [...scores.keys()],
+      valueName: term.valueName,
+      higherIsBetter,
+      keep: o.keep,
+      known: scores,
+    });
+  }
+  const all = space.enumerate ? [...space.enumerate()].map((a) => space.format(a)) : undefined;
+  const rng = new Rng(o.seed, "prefilter-sample");
+  const candidates =
+    all && o.prefilterSample <= all.length
+      ? rng.shuffle(all).slice(0, o.prefilterSample)
+      : Array.from({ length: o.prefilterSample }, () => space.format(space.sample(rng)));
+  const scorer = scorerFor(o, space, [term]);
+  const bar = progress(candidates.length, `prefilter ${term.spec}`);
+  try {
+    return await prefilter({
+      store,
+      candidates: [...new Set(candidates)],
+      valueName: term.valueName,
+      higherIsBetter,
+      keep: o.keep,
+      scorer: (scorer.nngp ?? scorer.metrics) as Scorer,
+      onScored: (_, v) => bar.tick(`${term.valueName} ${v ?? "NaN"}`),
+    });
+  } finally {
+    bar.stop();
+  }
+}

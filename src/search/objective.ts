@@ -1,0 +1,163 @@
+// What a search optimises. An objective term is a benchmark-table column (`table:COLUMN`, the
+// tabular oracle), NNGP (`nngp`), or any training-free metric value by name (`naswot`, `ntk_cond`,
+// …); several terms, comma-separated, make a multi-objective study. Each term knows its sign, so
+// algorithms see higher-is-better fitness, and its cost per query in training epochs.
+import type { BenchmarkTable } from "../benchmarks/table.js";
+import { getMetric, METRIC_NAMES, METRICS, valueInfo } from "../metrics/index.js";
+import type { Scorer } from "../metrics/scorer.js";
+
+export interface ObjectiveTerm {
+  /** As written on the command line, e.g. `table:c10valid_valid_200`. */
+  readonly spec: string;
+  readonly kind: "table" | "nngp" | "metric";
+  /** The value read from an evaluation: the column, NNGP's `score`, or the metric value. */
+  readonly valueName: string;
+  /** For kind "metric": the metric that computes the value. */
+  readonly metric?: string;
+  readonly higherIsBetter: boolean;
+  /** Training epochs one query stands for (12 or 200 for NB201 accuracy columns; 0 otherwise). */
+  readonly cost: number;
+}
+
+/** Table columns where smaller is better (model size and compute). */
+const LOWER_IS_BETTER_COLUMN = /^(flops|params|latency)/i;
+
+/** The training epochs a column's value costs, from its `_12` / `_200` suffix. */
+export function columnCost(column: string): number {
+  const m = /_(\d+)(?:_[a-z]+)?$/.exec(column);
+  return m && /(acc|valid|test|train)/.test(column) ? Number(m[1]) : 0;
+}
+
+export function parseObjectiveTerm(spec: string): ObjectiveTerm {
+  const text = spec.trim();
+  if (text.startsWith("table:")) {
+    const column = text.slice("table:".length);
+    if (column === "") throw new Error(`objective "${spec}" names no column (table:COLUMN)`);
+    return {
+      spec: text,
+      kind: "table",
+      valueName: column,
+      higherIsBetter: !LOWER_IS_BETTER_COLUMN.test(column),
+      cost: columnCost(column),
+    };
+  }
+  if (text === "nngp") return { spec: text, kind: "nngp", valueName: "score", higherIsBetter: true, cost: 0 };
+  // A metric name stands for its first value (ntk → ntk_cond); a value name for itself.
+  const metric = METRICS.find((m) => m.name === text || m.values.some((v) => v.name === text));
+  if (!metric)
+    throw new Error(
+      `unknown objective "${spec}" (use nngp, table:COLUMN, or a metric: ${METRIC_NAMES.join(", ")})`,
+    );
+  const value = metric.name === text ? metric.values[0]! : valueInfo(text)!;
+  return {
+    spec: text,
+    kind: "metric",
+    valueName: value.name,
+    metric: metric.name,
+    higherIsBetter: value.higherIsBetter,
+    cost: 0,
+  };
+}
+
+export function parseObjectives(spec: string): ObjectiveTerm[] {
+  const terms = spec
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map(parseObjectiveTerm);
+  if (terms.length === 0) throw new Error("--objective is empty");
+  const names = terms.map((t) => t.valueName);
+  if (new Set(names).size !== names.length) throw new Error(`--objective repeats a term: ${spec}`);
+  return terms;
+}
+
+export interface Evaluation {
+  readonly values: Record<string, number | null>;
+  /** Objective values in their own units and sign; null where not available. */
+  readonly objectives: readonly (number | null)[];
+  readonly cost: number;
+  readonly seconds: number;
+  readonly reason?: string;
+}
+
+export interface Objective {
+  readonly terms: readonly ObjectiveTerm[];
+  evaluate(archStr: string): Promise<Evaluation>;
+}
+
+/** Higher-is-better fitness for the algorithms; NaN where an objective is missing. */
+export function fitnessOf(terms: readonly ObjectiveTerm[], objectives: readonly (number | null)[]): number[] {
+  return terms.map((t, i) => {
+    const v = objectives[i];
+    if (v === null || v === undefined || !Number.isFinite(v)) return Number.NaN;
+    return t.higherIsBetter ? v : -v;
+  });
+}
+
+export interface ObjectiveSources {
+  readonly table?: BenchmarkTable;
+  /** Scores NNGP (values `score`, `held_out_score`). */
+  readonly nngp?: Scorer;
+  /** Scores every metric the terms name, in one pass per architecture. */
+  readonly metrics?: Scorer;
+}
+
+/** The metrics (other than NNGP) that the terms need computed. */
+export const metricsNeeded = (terms: readonly ObjectiveTerm[]): string[] => [
+  ...new Set(terms.filter((t) => t.kind === "metric").map((t) => t.metric!)),
+];
+
+export function makeObjective(terms: readonly ObjectiveTerm[], sources: ObjectiveSources): Objective {
+  for (const t of terms) {
+    if (t.kind === "table") {
+      if (!sources.table) throw new Error(`objective ${t.spec} needs a benchmark table (--table)`);
+      if (!sources.table.has(t.valueName))
+        throw new Error(
+          `objective ${t.spec}: ${sources.table.path} has no column "${t.valueName}" (columns: ${sources.table.columns.join(", ")})`,
+        );
+      sources.table.column(t.valueName); // a malformed cell fails now, not mid-search
+    }
+    if (t.kind === "nngp" && !sources.nngp) throw new Error("objective nngp needs an NNGP scorer");
+    if (t.kind === "metric") {
+      getMetric(t.metric!);
+      if (!sources.metrics) throw new Error(`objective ${t.spec} needs a metric scorer`);
+    }
+  }
+  const columns = new Map<string, Float64Array>();
+  for (const t of terms) if (t.kind === "table") columns.set(t.valueName, sources.table!.column(t.valueName));
+  const cost = terms.reduce((c, t) => Math.max(c, t.cost), 0);
+
+  return {
+    terms,
+    async evaluate(archStr) {
+      const start = performance.now();
+      const values: Record<string, number | null> = {};
+      const reasons: string[] = [];
+      if (columns.size > 0) {
+        const row = sources.table!.indexOf(archStr);
+        if (row === undefined) throw new Error(`${sources.table!.path} has no row for ${archStr}`);
+        for (const [name, column] of columns) {
+          const v = column[row]!;
+          values[name] = Number.isFinite(v) ? v : null;
+        }
+      }
+      for (const scorer of [
+        terms.some((t) => t.kind === "nngp") ? sources.nngp : undefined,
+        terms.some((t) => t.kind === "metric") ? sources.metrics : undefined,
+      ]) {
+        if (!scorer) continue;
+        const r = await scorer.score(archStr);
+        Object.assign(values, r.values);
+        for (const [m, why] of Object.entries(r.reasons)) reasons.push(`${m}: ${why}`);
+      }
+      const objectives = terms.map((t) => values[t.valueName] ?? null);
+      return {
+        values,
+        objectives,
+        cost,
+        seconds: (performance.now() - start) / 1000,
+        ...(reasons.length > 0 ? { reason: reasons.join("; ") } : {}),
+      };
+    },
+  };
+}
