@@ -2,7 +2,7 @@
 // SQLite file. Re-running the same command after a crash continues the same study.
 import type { Command } from "commander";
 import { type BenchmarkTable, readBenchmarkTable } from "../benchmarks/table.js";
-import { DEFAULT_DATASET } from "../data/index.js";
+import { DEFAULT_DATASET, loadDataset } from "../data/index.js";
 import { getMetric, valueInfo } from "../metrics/index.js";
 import { nngpScorer, type Scorer, zeroCostScorer } from "../metrics/scorer.js";
 import { getAlgorithm } from "../search/algorithms/index.js";
@@ -12,6 +12,7 @@ import type { Optimizer } from "../search/optimizer.js";
 import { prefilter } from "../search/prefilter.js";
 import { restrictedSpace } from "../search/restrictedSpace.js";
 import { runStudy } from "../search/study.js";
+import { tenasPrune } from "../search/tenas.js";
 import { getSpace } from "../spaces/index.js";
 import type { SearchSpace } from "../spaces/space.js";
 import { readJsonl } from "../store/jsonl.js";
@@ -100,7 +101,11 @@ export function registerSearch(program: Command): void {
     )
     .option("--prefilter-scores <file.jsonl>", "prefilter: read scores from a `nasprobe score` file instead")
     .option("--keep <fraction>", "prefilter: fraction kept", fraction, 0.1)
-    .option("--inner <algo>", "prefilter: search inside the kept set with rank | rs | re | ls", "re")
+    .option(
+      "--inner <algo>",
+      "prefilter: search inside the kept set with rank (best first, the NNGP-NAS protocol) | rs | re | ls",
+      "rank",
+    )
     .action(async (o: SearchOptions) => {
       await runSearch(o);
     });
@@ -162,12 +167,18 @@ function scorerFor(o: SearchOptions, space: SearchSpace<unknown>, terms: readonl
 }
 
 async function runSearch(o: SearchOptions): Promise<void> {
+  if (o.algo === "tenas") o.budget ??= 1; // its one answer
   if (o.budget === undefined && o.costBudget === undefined)
     throw new Error("search needs --budget N (queries) or --cost-budget EPOCHS");
   const space = getSpace(o.space);
   const terms = parseObjectives(o.objective);
   const isPrefilter = o.algo === "prefilter";
-  const algorithm = getAlgorithm(isPrefilter ? (o.inner === "rank" ? "rs" : o.inner) : o.algo);
+  const isTenas = o.algo === "tenas";
+  if (isTenas && o.space !== "nb201")
+    throw new Error("--algo tenas prunes the NB201 supernet; use --space nb201");
+  const algorithm = getAlgorithm(
+    isPrefilter ? (o.inner === "rank" ? "rs" : o.inner) : isTenas ? "rs" : o.algo,
+  );
   if (isPrefilter && !["rank", "rs", "re", "ls"].includes(o.inner))
     throw new Error(`--inner must be rank, rs, re or ls, got "${o.inner}"`);
   if (terms.length > 1 && !algorithm.multiObjective)
@@ -176,13 +187,13 @@ async function runSearch(o: SearchOptions): Promise<void> {
     throw new Error(
       `--algo ${o.algo} needs at least two objectives (e.g. table:c10valid_valid_200,table:flops_c10_M)`,
     );
-  const known = new Set(["nngp", algorithm.name, ...terms.map((t) => t.metric ?? "")]);
+  const known = new Set(["nngp", isTenas ? "tenas" : algorithm.name, ...terms.map((t) => t.metric ?? "")]);
   for (const item of o.set) {
     const owner = item.split(".")[0]!;
     if (!known.has(owner))
       throw new Error(`--set ${item}: ${owner} is neither the algorithm nor an objective metric`);
   }
-  const algoOptions = optionsFor(algorithm.name, algorithm.defaults, o.set);
+  const algoOptions = isTenas ? {} : optionsFor(algorithm.name, algorithm.defaults, o.set);
 
   const table = loadTable(
     o,
@@ -218,13 +229,14 @@ async function runSearch(o: SearchOptions): Promise<void> {
   try {
     let searchSpace: SearchSpace<unknown> = space;
     let order: string[] | undefined;
+    if (isTenas) order = [await runTenas(o, store)];
     if (prefilterTerm) {
       order = await runPrefilter(o, store, space, prefilterTerm);
       searchSpace = restrictedSpace(space, order);
       process.stderr.write(`prefilter kept ${order.length} architectures by ${prefilterTerm.valueName}\n`);
     }
     const makeOptimizer = (): Optimizer =>
-      order && o.inner === "rank"
+      order && (isTenas || o.inner === "rank")
         ? ranked(order)
         : algorithm.create({ space: searchSpace, seed: o.seed, objectives: terms.length }, algoOptions);
     const total = o.budget ?? Math.ceil(o.costBudget! / Math.max(1, objective.terms[0]!.cost));
@@ -309,4 +321,34 @@ async function runPrefilter(
   } finally {
     bar.stop();
   }
+}
+
+/**
+ * TE-NAS prunes the NB201 supernet once (minutes; not resumable midway) and its answer is stored in
+ * the study, so a re-run evaluates it without pruning again. The study then holds one trial: the
+ * found architecture under the objective.
+ */
+async function runTenas(o: SearchOptions, store: StudyStore): Promise<string> {
+  const done = await store.auxiliary("tenas");
+  const found = [...done.keys()][0];
+  if (found) return found;
+  const data = loadDataset(o.data, { seed: o.dataSeed, trainCount: 1000 }).train;
+  const repeats = optionsFor("tenas", { repeats: 3, batchSize: 72 }, o.set);
+  process.stderr.write("TE-NAS: pruning the supernet (3 rounds)\n");
+  const result = await tenasPrune({
+    data,
+    seed: o.seed,
+    runtime: o.threads ? { threads: o.threads } : {},
+    ...(repeats.repeats !== undefined ? { repeats: repeats.repeats } : {}),
+    ...(repeats.batchSize !== undefined ? { ntk: { batchSize: repeats.batchSize } } : {}),
+    onRound: (r) =>
+      process.stderr.write(
+        `TE-NAS round ${r.round + 1}: pruned ${r.pruned.map((p) => `${p.pruned}@e${p.edge}`).join(", ")} (${r.seconds.toFixed(0)} s)\n`,
+      ),
+  });
+  await store.putAuxiliary("tenas", result.archStr, {
+    seconds: result.seconds,
+    evaluations: result.evaluations,
+  });
+  return result.archStr;
 }
