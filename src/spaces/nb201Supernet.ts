@@ -1,0 +1,190 @@
+// The NB201 supernet that TE-NAS prunes (VITA-Group/TENAS lib/models/cell_searchs: TinyNetworkDarts
+// with NAS201SearchCell): the NB201 macro network in which every edge carries a set of alive ops.
+// The reference's edge is Σ_k softmax(α)_k·op_k(x) over the ops whose weight exceeds 0.01, with
+// α = 0 for alive and −1000 for pruned ops, i.e. the *mean* of the alive ops (pruned ops are not
+// computed at all, so their parameters and ReLUs are absent). Our IR has no scaling op, so the 1/k
+// is a depthwise 1×1 conv (scope `<edge>/mean<k>`) whose weights are the constant 1/k: give a
+// network its weights with `supernetWeights` (or `setEdgeScales`), and leave those convs out of
+// any gradient (`isEdgeScale`). `edgeWeighting: "sum"` drops them (edge = plain sum).
+//
+// Each op is built in its own scope (`s0c0/e10/nor_conv_3x3/conv`), so a parameter keeps its name
+// whichever other ops are alive: initWeights, which seeds every parameter by name, then gives a
+// supernet and any pruned copy of it the same weights for the ops they share (TE-NAS compares the
+// two at identical weights). With one op per edge the network is buildNb201's, node for node, up
+// to those scope names (nb201Supernet.test.ts).
+import { GraphBuilder, type Ref } from "../ir/builder.js";
+import type { Graph, Node } from "../ir/graph.js";
+import { type InitScheme, initWeights } from "../ir/init.js";
+import {
+  NB201_EDGES,
+  NB201_OPS,
+  type Nb201Arch,
+  type Nb201MacroOptions,
+  type Nb201Op,
+  reluConvBn,
+  resnetReduction,
+} from "./nb201.js";
+import type { BuildOptions } from "./space.js";
+
+/** The alive ops of each edge, in NB201_EDGES order. */
+export type Nb201OpSets = readonly (readonly Nb201Op[])[];
+
+/**
+ * `mean`: edge = (1/k)·Σ of its k alive ops, as TE-NAS's supernet (softmax of equal α); "none"
+ * counts in k but adds nothing. `sum`: edge = Σ of its alive ops.
+ */
+export type EdgeWeighting = "mean" | "sum";
+
+export interface Nb201SupernetOptions {
+  /** Default "mean" (the TE-NAS reference). */
+  readonly edgeWeighting?: EdgeWeighting;
+}
+
+/** The single-op-per-edge op sets of an architecture. */
+export function opSetsOf(arch: Nb201Arch): Nb201OpSets {
+  return arch.map((op) => [op]);
+}
+
+function checkOpSets(opSets: Nb201OpSets): void {
+  if (opSets.length !== NB201_EDGES.length)
+    throw new Error(`NB201 supernet needs ${NB201_EDGES.length} op sets, got ${opSets.length}`);
+  opSets.forEach((ops, i) => {
+    if (ops.length === 0) throw new Error(`NB201 supernet: edge ${i} has no op`);
+    if (new Set(ops).size !== ops.length) throw new Error(`NB201 supernet: edge ${i} repeats an op`);
+    for (const op of ops)
+      if (!(NB201_OPS as readonly string[]).includes(op)) throw new Error(`unknown NB201 op "${op}"`);
+  });
+}
+
+function edgeOp(b: GraphBuilder, x: Ref, op: Nb201Op, channels: number): Ref {
+  switch (op) {
+    case "none":
+      return b.zero(x);
+    case "skip_connect":
+      return b.identity(x);
+    case "nor_conv_1x1":
+      return reluConvBn(b, x, channels, 1, 1, 0);
+    case "nor_conv_3x3":
+      return reluConvBn(b, x, channels, 3, 1, 1);
+    case "avg_pool_3x3":
+      return b.avgPool(x, 3, { stride: 1, padding: 1, countIncludePad: false });
+  }
+}
+
+/**
+ * One supernet cell on `x`: node j = Σ_{i<j} edge_ij(node i), each edge combining its alive ops
+ * per `weighting`. An edge whose only op is "none" gives zero; a lone op is built exactly as
+ * nb201Cell builds it (in the op's scope).
+ */
+export function nb201SupernetCell(
+  b: GraphBuilder,
+  x: Ref,
+  opSets: Nb201OpSets,
+  channels: number,
+  weighting: EdgeWeighting = "mean",
+): Ref {
+  checkOpSets(opSets);
+  const nodes: Ref[] = [x];
+  for (let to = 1; to <= 3; to++) {
+    const terms: Ref[] = [];
+    NB201_EDGES.forEach(([t, from], i) => {
+      if (t !== to) return;
+      const input = nodes[from]!;
+      const ops = opSets[i]!;
+      terms.push(
+        b.within(`e${to}${from}`, () => {
+          const live = ops.filter((op) => op !== "none");
+          if (live.length === 0) return b.within("none", () => b.zero(input));
+          const sum = b.add(live.map((op) => b.within(op, () => edgeOp(b, input, op, channels))));
+          if (weighting === "sum" || ops.length === 1) return sum;
+          // 1/k as a depthwise 1×1 conv; its weights are set by setEdgeScales.
+          return b.within(`mean${ops.length}`, () => b.conv(sum, channels, 1, { groups: channels }));
+        }),
+      );
+    });
+    nodes.push(b.within(`n${to}`, () => b.add(terms)));
+  }
+  return nodes[3]!;
+}
+
+/**
+ * The NB201 macro network (buildNb201's stem, stages, ResNet reductions and head) with supernet
+ * cells. TE-NAS's NTK network is channels 3, cellsPerStage 1 (prune_tenas.py model_config).
+ */
+export function buildNb201Supernet(
+  opSets: Nb201OpSets,
+  options: BuildOptions & Nb201MacroOptions & Nb201SupernetOptions,
+): Graph {
+  const c = options.channels ?? 16;
+  const n = options.cellsPerStage ?? 5;
+  const weighting = options.edgeWeighting ?? "mean";
+  const b = new GraphBuilder(options.inputShape);
+  let x = b.within("stem", () => b.batchNorm(b.conv(b.input, c, 3, { padding: 1 })));
+  const widths = [c, 2 * c, 4 * c];
+  widths.forEach((width, stage) => {
+    if (stage > 0) x = b.within(`reduce${stage}`, () => resnetReduction(b, x, width));
+    for (let i = 0; i < n; i++)
+      x = b.within(`s${stage}c${i}`, () => nb201SupernetCell(b, x, opSets, width, weighting));
+  });
+  const features = b.within("head", () => b.globalAvgPool(b.relu(b.batchNorm(x))));
+  const logits = b.within("head", () => b.linear(features, options.numClasses));
+  return b.build({ features, logits });
+}
+
+/** Input of TE-NAS's thin network: 1000 random one-channel 3×3 crops per batch. */
+export const THIN_INPUT_SHAPE: readonly number[] = [1, 3, 3];
+
+/**
+ * TE-NAS's thin supernet for counting linear regions (prune_tenas.py model_config_thin: C=1, N=1,
+ * depth=1, use_stem=False): one supernet cell on a 1×3×3 input, then BN + ReLU, global pooling and
+ * a linear head. linearRegions.ts's teNasThinNb201 is the single-path case.
+ */
+export function teNasThinSupernet(
+  opSets: Nb201OpSets,
+  numClasses = 10,
+  weighting: EdgeWeighting = "mean",
+): Graph {
+  const b = new GraphBuilder(THIN_INPUT_SHAPE);
+  const out = b.within("s0c0", () => nb201SupernetCell(b, b.input, opSets, THIN_INPUT_SHAPE[0]!, weighting));
+  const features = b.within("head", () => b.globalAvgPool(b.relu(b.batchNorm(out))));
+  const logits = b.within("head", () => b.linear(features, numClasses));
+  return b.build({ features, logits });
+}
+
+/** The k an edge scale divides by, from its scope (`mean<k>`), or undefined for any other node. */
+export function edgeScaleCount(node: Node): number | undefined {
+  if (node.op.kind !== "conv") return undefined;
+  const m = /^mean(\d+)$/.exec(node.name.split("/").at(-2) ?? "");
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Whether a node is an edge's 1/k scaling conv (constant weights, not a trainable parameter). */
+export function isEdgeScale(node: Node): boolean {
+  return edgeScaleCount(node) !== undefined;
+}
+
+/** Sets every edge scale's weights to 1/k (k = the edge's op count, "none" included). */
+export function setEdgeScales(graph: Graph, weights: Map<string, Float32Array>): Map<string, Float32Array> {
+  for (const node of graph.nodes) {
+    const k = edgeScaleCount(node);
+    if (k !== undefined) weights.set(`${node.name}.weight`, new Float32Array(node.shape[0]!).fill(1 / k));
+  }
+  return weights;
+}
+
+/** initWeights(graph, scheme, seed, ...labels) with the edge scales set to their constants. */
+export function supernetWeights(
+  graph: Graph,
+  scheme: InitScheme,
+  seed: number,
+  ...labels: Array<string | number>
+): Map<string, Float32Array> {
+  return setEdgeScales(graph, initWeights(graph, scheme, seed, ...labels));
+}
+
+/** Names of the trainable "weight" parameters (conv, linear, BN γ) that TE-NAS's NTK differentiates. */
+export function ntkParams(graph: Graph): string[] {
+  return graph.nodes
+    .filter((n) => !isEdgeScale(n))
+    .flatMap((n) => n.params.filter((p) => p.role === "weight" || p.role === "bn_gamma").map((p) => p.name));
+}
