@@ -86,7 +86,7 @@ export interface Nb201MacroOptions {
   readonly cellsPerStage?: number;
 }
 
-export function reluConvBn(
+function reluConvBn(
   b: GraphBuilder,
   x: Ref,
   out: number,
@@ -98,6 +98,22 @@ export function reluConvBn(
   return b.batchNorm(b.conv(b.relu(x), out, kernel, { stride, padding }));
 }
 
+/** One op of an NB201 edge on `x` (xautodl's OPS). */
+export function nb201EdgeOp(b: GraphBuilder, x: Ref, op: Nb201Op, channels: number): Ref {
+  switch (op) {
+    case "none":
+      return b.zero(x);
+    case "skip_connect":
+      return b.identity(x);
+    case "nor_conv_1x1":
+      return reluConvBn(b, x, channels, 1, 1, 0);
+    case "nor_conv_3x3":
+      return reluConvBn(b, x, channels, 3, 1, 1);
+    case "avg_pool_3x3":
+      return b.avgPool(x, 3, { stride: 1, padding: 1, countIncludePad: false });
+  }
+}
+
 /** One NB201 cell on `x` (4 nodes, node j = Σ_{i<j} op_ij(node i)); also TE-NAS's thin network. */
 export function nb201Cell(b: GraphBuilder, x: Ref, arch: Nb201Arch, channels: number): Ref {
   const nodes: Ref[] = [x];
@@ -106,22 +122,7 @@ export function nb201Cell(b: GraphBuilder, x: Ref, arch: Nb201Arch, channels: nu
     NB201_EDGES.forEach(([t, from], i) => {
       if (t !== to) return;
       const input = nodes[from]!;
-      terms.push(
-        b.within(`e${to}${from}`, () => {
-          switch (arch[i]!) {
-            case "none":
-              return b.zero(input);
-            case "skip_connect":
-              return b.identity(input);
-            case "nor_conv_1x1":
-              return reluConvBn(b, input, channels, 1, 1, 0);
-            case "nor_conv_3x3":
-              return reluConvBn(b, input, channels, 3, 1, 1);
-            case "avg_pool_3x3":
-              return b.avgPool(input, 3, { stride: 1, padding: 1, countIncludePad: false });
-          }
-        }),
-      );
+      terms.push(b.within(`e${to}${from}`, () => nb201EdgeOp(b, input, arch[i]!, channels)));
     });
     nodes.push(b.within(`n${to}`, () => b.add(terms)));
   }

@@ -21,7 +21,7 @@ import {
   type Nb201Arch,
   type Nb201MacroOptions,
   type Nb201Op,
-  reluConvBn,
+  nb201EdgeOp,
   resnetReduction,
 } from "./nb201.js";
 import type { BuildOptions } from "./space.js";
@@ -56,21 +56,6 @@ function checkOpSets(opSets: Nb201OpSets): void {
   });
 }
 
-function edgeOp(b: GraphBuilder, x: Ref, op: Nb201Op, channels: number): Ref {
-  switch (op) {
-    case "none":
-      return b.zero(x);
-    case "skip_connect":
-      return b.identity(x);
-    case "nor_conv_1x1":
-      return reluConvBn(b, x, channels, 1, 1, 0);
-    case "nor_conv_3x3":
-      return reluConvBn(b, x, channels, 3, 1, 1);
-    case "avg_pool_3x3":
-      return b.avgPool(x, 3, { stride: 1, padding: 1, countIncludePad: false });
-  }
-}
-
 /**
  * One supernet cell on `x`: node j = Σ_{i<j} edge_ij(node i), each edge combining its alive ops
  * per `weighting`. An edge whose only op is "none" gives zero; a lone op is built exactly as
@@ -95,7 +80,7 @@ export function nb201SupernetCell(
         b.within(`e${to}${from}`, () => {
           const live = ops.filter((op) => op !== "none");
           if (live.length === 0) return b.within("none", () => b.zero(input));
-          const sum = b.add(live.map((op) => b.within(op, () => edgeOp(b, input, op, channels))));
+          const sum = b.add(live.map((op) => b.within(op, () => nb201EdgeOp(b, input, op, channels))));
           if (weighting === "sum" || ops.length === 1) return sum;
           // 1/k as a depthwise 1×1 conv; its weights are set by setEdgeScales.
           return b.within(`mean${ops.length}`, () => b.conv(sum, channels, 1, { groups: channels }));
