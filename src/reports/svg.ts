@@ -702,6 +702,8 @@ export class Chart {
     const out: string[] = [];
     out.push(
       `<svg xmlns="http://www.w3.org/2000/svg"${attr("width", this.width)}${attr("height", this.height)} viewBox="0 0 ${fmt(this.width)} ${fmt(this.height)}"${attr("font-family", FONT_FAMILY)}>`,
+      // A title element names the image for screen readers (and satisfies a11y linters).
+      `<title>${escapeXml(this.spec.title ?? "chart")}</title>`,
       `<rect width="100%" height="100%" fill="#fff"/>`,
       `<defs><clipPath id="plot-area"><rect${attr("x", plot.left)}${attr("y", plot.top)}${attr("width", plot.width)}${attr("height", plot.height)}/></clipPath></defs>`,
     );
