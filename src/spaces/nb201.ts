@@ -114,30 +114,43 @@ export function nb201EdgeOp(b: GraphBuilder, x: Ref, op: Nb201Op, channels: numb
   }
 }
 
-/** One NB201 cell on `x` (4 nodes, node j = Σ_{i<j} op_ij(node i)); also TE-NAS's thin network. */
-export function nb201Cell(b: GraphBuilder, x: Ref, arch: Nb201Arch, channels: number): Ref {
+/**
+ * The NB201 cell's wiring on `x`: node j = Σ_{i<j} edge_ij(node i), with `edge(input, i)` building
+ * edge i (NB201_EDGES order) in its own `e{to}{from}` scope. Shared by the cell and TE-NAS's supernet.
+ */
+export function nb201CellWiring(b: GraphBuilder, x: Ref, edge: (input: Ref, index: number) => Ref): Ref {
   const nodes: Ref[] = [x];
   for (let to = 1; to <= 3; to++) {
     const terms: Ref[] = [];
     NB201_EDGES.forEach(([t, from], i) => {
-      if (t !== to) return;
-      const input = nodes[from]!;
-      terms.push(b.within(`e${to}${from}`, () => nb201EdgeOp(b, input, arch[i]!, channels)));
+      if (t === to) terms.push(b.within(`e${to}${from}`, () => edge(nodes[from]!, i)));
     });
     nodes.push(b.within(`n${to}`, () => b.add(terms)));
   }
   return nodes[3]!;
 }
 
+/** One NB201 cell on `x` (4 nodes, node j = Σ_{i<j} op_ij(node i)); also TE-NAS's thin network. */
+export function nb201Cell(b: GraphBuilder, x: Ref, arch: Nb201Arch, channels: number): Ref {
+  return nb201CellWiring(b, x, (input, i) => nb201EdgeOp(b, input, arch[i]!, channels));
+}
+
 /** xautodl ResNetBasicblock with stride 2: two ReLUConvBN 3×3 and an avg-pool + 1×1 conv shortcut. */
-export function resnetReduction(b: GraphBuilder, x: Ref, out: number): Ref {
+function resnetReduction(b: GraphBuilder, x: Ref, out: number): Ref {
   const a = b.within("conv_a", () => reluConvBn(b, x, out, 3, 2, 1));
   const branch = b.within("conv_b", () => reluConvBn(b, a, out, 3, 1, 1));
   const shortcut = b.within("down", () => b.conv(b.avgPool(x, 2, { stride: 2 }), out, 1));
   return b.add([shortcut, branch]);
 }
 
-export function buildNb201(arch: Nb201Arch, options: BuildOptions & Nb201MacroOptions): Graph {
+/**
+ * The benchmark's TinyNetwork around any cell: stem, three stages of `cellsPerStage` cells (widths
+ * C, 2C, 4C) joined by ResNet reductions, then BN, ReLU, global pooling and a linear head.
+ */
+export function nb201Macro(
+  options: BuildOptions & Nb201MacroOptions,
+  cell: (b: GraphBuilder, x: Ref, channels: number) => Ref,
+): Graph {
   const c = options.channels ?? 16;
   const n = options.cellsPerStage ?? 5;
   const b = new GraphBuilder(options.inputShape);
@@ -145,11 +158,15 @@ export function buildNb201(arch: Nb201Arch, options: BuildOptions & Nb201MacroOp
   const widths = [c, 2 * c, 4 * c];
   widths.forEach((width, stage) => {
     if (stage > 0) x = b.within(`reduce${stage}`, () => resnetReduction(b, x, width));
-    for (let i = 0; i < n; i++) x = b.within(`s${stage}c${i}`, () => nb201Cell(b, x, arch, width));
+    for (let i = 0; i < n; i++) x = b.within(`s${stage}c${i}`, () => cell(b, x, width));
   });
   const features = b.within("head", () => b.globalAvgPool(b.relu(b.batchNorm(x))));
   const logits = b.within("head", () => b.linear(features, options.numClasses));
   return b.build({ features, logits });
+}
+
+export function buildNb201(arch: Nb201Arch, options: BuildOptions & Nb201MacroOptions): Graph {
+  return nb201Macro(options, (b, x, width) => nb201Cell(b, x, arch, width));
 }
 
 export const nb201: SearchSpace<Nb201Arch> = {

@@ -21,8 +21,9 @@ import {
   type Nb201Arch,
   type Nb201MacroOptions,
   type Nb201Op,
+  nb201CellWiring,
   nb201EdgeOp,
-  resnetReduction,
+  nb201Macro,
 } from "./nb201.js";
 import type { BuildOptions } from "./space.js";
 
@@ -69,27 +70,15 @@ export function nb201SupernetCell(
   weighting: EdgeWeighting = "mean",
 ): Ref {
   checkOpSets(opSets);
-  const nodes: Ref[] = [x];
-  for (let to = 1; to <= 3; to++) {
-    const terms: Ref[] = [];
-    NB201_EDGES.forEach(([t, from], i) => {
-      if (t !== to) return;
-      const input = nodes[from]!;
-      const ops = opSets[i]!;
-      terms.push(
-        b.within(`e${to}${from}`, () => {
-          const live = ops.filter((op) => op !== "none");
-          if (live.length === 0) return b.within("none", () => b.zero(input));
-          const sum = b.add(live.map((op) => b.within(op, () => nb201EdgeOp(b, input, op, channels))));
-          if (weighting === "sum" || ops.length === 1) return sum;
-          // 1/k as a depthwise 1×1 conv; its weights are set by setEdgeScales.
-          return b.within(`mean${ops.length}`, () => b.conv(sum, channels, 1, { groups: channels }));
-        }),
-      );
-    });
-    nodes.push(b.within(`n${to}`, () => b.add(terms)));
-  }
-  return nodes[3]!;
+  return nb201CellWiring(b, x, (input, i) => {
+    const ops = opSets[i]!;
+    const live = ops.filter((op) => op !== "none");
+    if (live.length === 0) return b.within("none", () => b.zero(input));
+    const sum = b.add(live.map((op) => b.within(op, () => nb201EdgeOp(b, input, op, channels))));
+    if (weighting === "sum" || ops.length === 1) return sum;
+    // 1/k as a depthwise 1×1 conv; its weights are set by setEdgeScales.
+    return b.within(`mean${ops.length}`, () => b.conv(sum, channels, 1, { groups: channels }));
+  });
 }
 
 /**
@@ -100,20 +89,8 @@ export function buildNb201Supernet(
   opSets: Nb201OpSets,
   options: BuildOptions & Nb201MacroOptions & Nb201SupernetOptions,
 ): Graph {
-  const c = options.channels ?? 16;
-  const n = options.cellsPerStage ?? 5;
   const weighting = options.edgeWeighting ?? "mean";
-  const b = new GraphBuilder(options.inputShape);
-  let x = b.within("stem", () => b.batchNorm(b.conv(b.input, c, 3, { padding: 1 })));
-  const widths = [c, 2 * c, 4 * c];
-  widths.forEach((width, stage) => {
-    if (stage > 0) x = b.within(`reduce${stage}`, () => resnetReduction(b, x, width));
-    for (let i = 0; i < n; i++)
-      x = b.within(`s${stage}c${i}`, () => nb201SupernetCell(b, x, opSets, width, weighting));
-  });
-  const features = b.within("head", () => b.globalAvgPool(b.relu(b.batchNorm(x))));
-  const logits = b.within("head", () => b.linear(features, options.numClasses));
-  return b.build({ features, logits });
+  return nb201Macro(options, (b, x, width) => nb201SupernetCell(b, x, opSets, width, weighting));
 }
 
 /** Input of TE-NAS's thin network: 1000 random one-channel 3×3 crops per batch. */
