@@ -28,3 +28,36 @@ export function shape(flag: string) {
     return dims;
   };
 }
+
+/**
+ * `--set owner.option=value` items (owner: a metric or an algorithm), each checked against its
+ * owner's defaults and read as the default's type. `unknownOwner` words the error for an owner the
+ * command does not take.
+ */
+export function parseSetOptions(
+  items: readonly string[],
+  defaultsByOwner: Readonly<Record<string, Readonly<Record<string, unknown>>>>,
+  unknownOwner: (item: string, owner: string) => string,
+): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const item of items) {
+    const m = /^([a-z_0-9]+)\.([A-Za-z]+)=(.+)$/.exec(item);
+    if (!m) throw new Error(`--set expects name.option=value, got "${item}"`);
+    const [, owner, key, raw] = m as unknown as [string, string, string, string];
+    const defaults = defaultsByOwner[owner];
+    if (!defaults) throw new Error(unknownOwner(item, owner));
+    if (!(key in defaults))
+      throw new Error(
+        `--set ${item}: ${owner} has no option ${key} (options: ${Object.keys(defaults).join(", ") || "none"})`,
+      );
+    const value =
+      typeof defaults[key] === "number"
+        ? Number(raw)
+        : typeof defaults[key] === "boolean"
+          ? raw === "true"
+          : raw;
+    if (typeof value === "number" && !Number.isFinite(value)) throw new Error(`--set ${item}: not a number`);
+    out[owner] = { ...out[owner], [key]: value };
+  }
+  return out;
+}

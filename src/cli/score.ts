@@ -10,7 +10,7 @@ import { getSpace } from "../spaces/index.js";
 import { JsonlWriter, readJsonl } from "../store/jsonl.js";
 import { Rng } from "../util/random.js";
 import { VERSION } from "../version.js";
-import { nonNegativeInt, positiveInt } from "./options.js";
+import { nonNegativeInt, parseSetOptions, positiveInt } from "./options.js";
 import { progress } from "./progress.js";
 
 interface ScoreOptions {
@@ -224,28 +224,14 @@ function printTop(o: ScoreOptions, archStrs: string[], metric: string, value: Me
 
 /** `--set ntk.batchSize=32` → { ntk: { batchSize: 32 } }, checked against the metric's own defaults. */
 function parseOverrides(items: string[], names: string[]): Record<string, Record<string, unknown>> {
-  const out: Record<string, Record<string, unknown>> = {};
-  for (const item of items) {
-    const m = /^([a-z_]+)\.([A-Za-z]+)=(.+)$/.exec(item);
-    if (!m) throw new Error(`--set expects metric.option=value, got "${item}"`);
-    const [, metricName, key, raw] = m as unknown as [string, string, string, string];
-    if (!names.includes(metricName))
-      throw new Error(`--set ${item}: metric ${metricName} is not in --metric`);
-    const defaults = getMetric(metricName).defaults as Record<string, unknown>;
-    if (!(key in defaults))
-      throw new Error(
-        `--set ${item}: ${metricName} has no option ${key} (options: ${Object.keys(defaults).join(", ") || "none"})`,
-      );
-    const value =
-      typeof defaults[key] === "number"
-        ? Number(raw)
-        : typeof defaults[key] === "boolean"
-          ? raw === "true"
-          : raw;
-    if (typeof value === "number" && !Number.isFinite(value)) throw new Error(`--set ${item}: not a number`);
-    out[metricName] = { ...out[metricName], [key]: value };
-  }
-  return out;
+  const defaults = Object.fromEntries(
+    names.map((n) => [n, getMetric(n).defaults as Record<string, unknown>]),
+  );
+  return parseSetOptions(
+    items,
+    defaults,
+    (item, owner) => `--set ${item}: metric ${owner} is not in --metric`,
+  );
 }
 
 async function runNngp(o: ScoreOptions, archStrs: string[]): Promise<void> {

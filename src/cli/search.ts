@@ -3,7 +3,8 @@
 import type { Command } from "commander";
 import { type BenchmarkTable, readBenchmarkTable } from "../benchmarks/table.js";
 import { DEFAULT_DATASET, loadDataset } from "../data/index.js";
-import { getMetric, valueInfo } from "../metrics/index.js";
+import { getMetric } from "../metrics/index.js";
+import { NTK_DEFAULTS } from "../metrics/ntk.js";
 import { nngpScorer, type Scorer, zeroCostScorer } from "../metrics/scorer.js";
 import { getAlgorithm } from "../search/algorithms/index.js";
 import { ranked } from "../search/algorithms/ranked.js";
@@ -12,7 +13,7 @@ import type { Optimizer } from "../search/optimizer.js";
 import { prefilter } from "../search/prefilter.js";
 import { restrictedSpace } from "../search/restrictedSpace.js";
 import { runStudy } from "../search/study.js";
-import { tenasPrune } from "../search/tenas.js";
+import { TENAS_REPEATS, tenasPrune } from "../search/tenas.js";
 import { getSpace } from "../spaces/index.js";
 import type { SearchSpace } from "../spaces/space.js";
 import { readJsonl } from "../store/jsonl.js";
@@ -21,7 +22,7 @@ import type { StudyStore } from "../store/study.js";
 import { Rng } from "../util/random.js";
 import { sharedDataPath } from "../util/sharedData.js";
 import { VERSION } from "../version.js";
-import { nonNegativeInt, positiveInt } from "./options.js";
+import { nonNegativeInt, parseSetOptions, positiveInt } from "./options.js";
 import { progress } from "./progress.js";
 import { printStudySummary } from "./study.js";
 
@@ -111,28 +112,6 @@ export function registerSearch(program: Command): void {
     });
 }
 
-/** `--set a.b=v` items for one owner (algorithm or metric), checked against its defaults. */
-function optionsFor(
-  owner: string,
-  defaults: Record<string, unknown>,
-  items: string[],
-): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const item of items) {
-    const m = /^([a-z_0-9]+)\.([A-Za-z]+)=(.+)$/.exec(item);
-    if (!m) throw new Error(`--set expects name.option=value, got "${item}"`);
-    if (m[1] !== owner) continue;
-    if (!(m[2]! in defaults))
-      throw new Error(
-        `--set ${item}: ${owner} has no option ${m[2]} (options: ${Object.keys(defaults).join(", ") || "none"})`,
-      );
-    const v = Number(m[3]);
-    if (!Number.isFinite(v)) throw new Error(`--set ${item}: not a number`);
-    out[m[2]!] = v;
-  }
-  return out;
-}
-
 function loadTable(o: SearchOptions, needed: boolean): BenchmarkTable | undefined {
   if (!needed && o.table === undefined) return undefined;
   const path = o.table ?? sharedDataPath(DEFAULT_TABLE);
@@ -141,7 +120,13 @@ function loadTable(o: SearchOptions, needed: boolean): BenchmarkTable | undefine
   return readBenchmarkTable(path);
 }
 
-function scorerFor(o: SearchOptions, space: SearchSpace<unknown>, terms: readonly ObjectiveTerm[]) {
+/** Scorers for the training-free terms; `overrides` holds `--set` options by metric. */
+function scorerFor(
+  o: SearchOptions,
+  space: SearchSpace<unknown>,
+  terms: readonly ObjectiveTerm[],
+  overrides: Record<string, Record<string, unknown>>,
+) {
   const common = {
     space,
     data: o.data,
@@ -150,19 +135,9 @@ function scorerFor(o: SearchOptions, space: SearchSpace<unknown>, terms: readonl
     runtime: o.threads ? { threads: o.threads } : {},
   };
   const metrics = metricsNeeded(terms);
-  const overrides: Record<string, Record<string, unknown>> = {};
-  for (const m of metrics) {
-    const set = optionsFor(m, getMetric(m).defaults as Record<string, unknown>, o.set);
-    if (Object.keys(set).length > 0) overrides[m] = set;
-  }
   return {
     nngp: terms.some((t) => t.kind === "nngp") ? nngpScorer(common) : undefined,
     metrics: metrics.length > 0 ? zeroCostScorer({ ...common, metrics, overrides }) : undefined,
-    settings: {
-      data: o.data,
-      data_seed: o.dataSeed,
-      ...(Object.keys(overrides).length ? { options: overrides } : {}),
-    },
   };
 }
 
@@ -187,23 +162,30 @@ async function runSearch(o: SearchOptions): Promise<void> {
     throw new Error(
       `--algo ${o.algo} needs at least two objectives (e.g. table:c10valid_valid_200,table:flops_c10_M)`,
     );
-  const known = new Set(["nngp", isTenas ? "tenas" : algorithm.name, ...terms.map((t) => t.metric ?? "")]);
-  for (const item of o.set) {
-    const owner = item.split(".")[0]!;
-    if (!known.has(owner))
-      throw new Error(`--set ${item}: ${owner} is neither the algorithm nor an objective metric`);
-  }
-  const algoOptions = isTenas ? {} : optionsFor(algorithm.name, algorithm.defaults, o.set);
+  // `--set` owners: the algorithm (or TE-NAS) and every metric the objective or prefilter computes.
+  const prefilterTerm = isPrefilter ? (parseObjectives(o.prefilter)[0] as ObjectiveTerm) : undefined;
+  const metricOwners = metricsNeeded(prefilterTerm ? [...terms, prefilterTerm] : terms);
+  const set = parseSetOptions(
+    o.set,
+    {
+      ...(isTenas
+        ? { tenas: { repeats: TENAS_REPEATS, batchSize: NTK_DEFAULTS.batchSize } }
+        : { [algorithm.name]: algorithm.defaults }),
+      ...Object.fromEntries(metricOwners.map((m) => [m, getMetric(m).defaults as Record<string, unknown>])),
+    },
+    (item, owner) => `--set ${item}: ${owner} is neither the algorithm nor an objective metric`,
+  );
+  const algoOptions = isTenas ? {} : ((set[algorithm.name] ?? {}) as Record<string, number>);
+  const metricOptions = Object.fromEntries(metricOwners.filter((m) => set[m]).map((m) => [m, set[m]!]));
 
   const table = loadTable(
     o,
     terms.some((t) => t.kind === "table"),
   );
-  const scorers = scorerFor(o, space, terms);
+  const scorers = scorerFor(o, space, terms, metricOptions);
   const objective = makeObjective(terms, { ...(table ? { table } : {}), ...scorers });
 
   // Prefilter settings are part of the study's identity.
-  const prefilterTerm = isPrefilter ? (parseObjectives(o.prefilter)[0] as ObjectiveTerm) : undefined;
   const config = {
     space: o.space,
     algo: o.algo,
@@ -222,16 +204,21 @@ async function runSearch(o: SearchOptions): Promise<void> {
     },
     objectives: terms.map((t) => t.spec),
     seed: o.seed,
-    evaluation: { ...(table ? { table: table.path } : {}), ...scorers.settings },
+    evaluation: {
+      ...(table ? { table: table.path } : {}),
+      data: o.data,
+      data_seed: o.dataSeed,
+      ...(Object.keys(metricOptions).length > 0 ? { options: metricOptions } : {}),
+    },
   };
 
   const store = openSqliteStudy(o.study);
   try {
     let searchSpace: SearchSpace<unknown> = space;
     let order: string[] | undefined;
-    if (isTenas) order = [await runTenas(o, store)];
+    if (isTenas) order = [await runTenas(o, store, set.tenas ?? {})];
     if (prefilterTerm) {
-      order = await runPrefilter(o, store, space, prefilterTerm);
+      order = await runPrefilter(o, store, space, prefilterTerm, metricOptions);
       searchSpace = restrictedSpace(space, order);
       process.stderr.write(`prefilter kept ${order.length} architectures by ${prefilterTerm.valueName}\n`);
     }
@@ -278,10 +265,10 @@ async function runPrefilter(
   store: StudyStore,
   space: SearchSpace<unknown>,
   term: ObjectiveTerm,
+  metricOptions: Record<string, Record<string, unknown>>,
 ): Promise<string[]> {
   if (term.kind === "table") throw new Error("--prefilter must be a training-free value, not a table column");
-  const info = valueInfo(term.valueName);
-  const higherIsBetter = info?.higherIsBetter ?? term.higherIsBetter;
+  const higherIsBetter = term.higherIsBetter;
   if (o.prefilterScores) {
     const scores = new Map<string, number | null>();
     for (const r of readJsonl<Record<string, unknown>>(o.prefilterScores)) {
@@ -306,7 +293,7 @@ async function runPrefilter(
     all && o.prefilterSample <= all.length
       ? rng.shuffle(all).slice(0, o.prefilterSample)
       : Array.from({ length: o.prefilterSample }, () => space.format(space.sample(rng)));
-  const scorer = scorerFor(o, space, [term]);
+  const scorer = scorerFor(o, space, [term], metricOptions);
   const bar = progress(candidates.length, `prefilter ${term.spec}`);
   try {
     return await prefilter({
@@ -328,19 +315,22 @@ async function runPrefilter(
  * the study, so a re-run evaluates it without pruning again. The study then holds one trial: the
  * found architecture under the objective.
  */
-async function runTenas(o: SearchOptions, store: StudyStore): Promise<string> {
+async function runTenas(
+  o: SearchOptions,
+  store: StudyStore,
+  options: { repeats?: number; batchSize?: number },
+): Promise<string> {
   const done = await store.auxiliary("tenas");
   const found = [...done.keys()][0];
   if (found) return found;
   const data = loadDataset(o.data, { seed: o.dataSeed, trainCount: 1000 }).train;
-  const repeats = optionsFor("tenas", { repeats: 3, batchSize: 72 }, o.set);
   process.stderr.write("TE-NAS: pruning the supernet (3 rounds)\n");
   const result = await tenasPrune({
     data,
     seed: o.seed,
     runtime: o.threads ? { threads: o.threads } : {},
-    ...(repeats.repeats !== undefined ? { repeats: repeats.repeats } : {}),
-    ...(repeats.batchSize !== undefined ? { ntk: { batchSize: repeats.batchSize } } : {}),
+    ...(options.repeats !== undefined ? { repeats: options.repeats } : {}),
+    ...(options.batchSize !== undefined ? { ntk: { batchSize: options.batchSize } } : {}),
     onRound: (r) =>
       process.stderr.write(
         `TE-NAS round ${r.round + 1}: pruned ${r.pruned.map((p) => `${p.pruned}@e${p.edge}`).join(", ")} (${r.seconds.toFixed(0)} s)\n`,

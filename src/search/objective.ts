@@ -108,6 +108,7 @@ export const metricsNeeded = (terms: readonly ObjectiveTerm[]): string[] => [
 ];
 
 export function makeObjective(terms: readonly ObjectiveTerm[], sources: ObjectiveSources): Objective {
+  const columns = new Map<string, Float64Array>();
   for (const t of terms) {
     if (t.kind === "table") {
       if (!sources.table) throw new Error(`objective ${t.spec} needs a benchmark table (--table)`);
@@ -115,7 +116,7 @@ export function makeObjective(terms: readonly ObjectiveTerm[], sources: Objectiv
         throw new Error(
           `objective ${t.spec}: ${sources.table.path} has no column "${t.valueName}" (columns: ${sources.table.columns.join(", ")})`,
         );
-      sources.table.column(t.valueName); // a malformed cell fails now, not mid-search
+      columns.set(t.valueName, sources.table.column(t.valueName)); // a malformed cell fails now, not mid-search
     }
     if (t.kind === "nngp" && !sources.nngp) throw new Error("objective nngp needs an NNGP scorer");
     if (t.kind === "metric") {
@@ -123,8 +124,6 @@ export function makeObjective(terms: readonly ObjectiveTerm[], sources: Objectiv
       if (!sources.metrics) throw new Error(`objective ${t.spec} needs a metric scorer`);
     }
   }
-  const columns = new Map<string, Float64Array>();
-  for (const t of terms) if (t.kind === "table") columns.set(t.valueName, sources.table!.column(t.valueName));
   const cost = terms.reduce((c, t) => Math.max(c, t.cost), 0);
 
   return {

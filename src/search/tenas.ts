@@ -65,6 +65,9 @@ import {
 import { Rng } from "../util/random.js";
 
 /** The ops every edge starts with: NB201's without "none" (prune_tenas.py l.75). */
+/** Repeats of both measurements per candidate (prune_launch.py --repeat 3). */
+export const TENAS_REPEATS = 3;
+
 export const TENAS_OPS: readonly Nb201Op[] = ["skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"];
 
 export type TenasLinearRegionOptions = Pick<LinearRegionOptions, "batchSize" | "batches" | "init">;
@@ -314,7 +317,7 @@ function resolveSettings(o: TenasOptions): TenasSettings {
       batches: o.linearRegions?.batches ?? LINEAR_REGION_DEFAULTS.batches,
       init: o.linearRegions?.init ?? LINEAR_REGION_DEFAULTS.init,
     },
-    repeats: o.repeats ?? 3,
+    repeats: o.repeats ?? TENAS_REPEATS,
     channels: o.channels ?? 3,
     cellsPerStage: o.cellsPerStage ?? 1,
     precision: o.precision ?? 3,
