@@ -1,5 +1,6 @@
 // Parsers for CLI option values: each throws a one-line error naming the flag.
 import { InvalidArgumentError } from "commander";
+import { sharedDataPath } from "../util/sharedData.js";
 
 export function positiveInt(flag: string) {
   return (value: string): number => {
@@ -60,4 +61,15 @@ export function parseSetOptions(
     out[owner] = { ...out[owner], [key]: value };
   }
   return out;
+}
+
+/** The benchmark table commands use when no --table is given (under ../shared/data). */
+export const DEFAULT_TABLE = "nb201/nb201.csv";
+
+/** `--table`, or the default table beside the repository; a one-line error when neither exists. */
+export function benchmarkTablePath(given: string | undefined): string {
+  const path = given ?? sharedDataPath(DEFAULT_TABLE);
+  if (!path)
+    throw new Error(`no benchmark table: pass --table FILE.csv (../shared/data/${DEFAULT_TABLE} is absent)`);
+  return path;
 }

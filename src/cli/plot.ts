@@ -7,10 +7,7 @@ import { valueInfo } from "../metrics/index.js";
 import { type Point, scatterPlot } from "../reports/plots.js";
 import { writePlot } from "../reports/png.js";
 import { readScores, resolveMetricField } from "../reports/scores.js";
-import { sharedDataPath } from "../util/sharedData.js";
-import { positiveInt } from "./options.js";
-
-const DEFAULT_TABLE = "nb201/nb201.csv";
+import { benchmarkTablePath, DEFAULT_TABLE, positiveInt } from "./options.js";
 
 export interface ScatterCommandOptions {
   scores: string;
@@ -39,9 +36,7 @@ function useLogX(xScale: string, xs: readonly number[]): boolean {
 
 /** `plot scatter`: builds the chart, writes it, and returns a one-line summary. */
 export function plotScatter(o: ScatterCommandOptions): string {
-  const tablePath = o.table ?? sharedDataPath(DEFAULT_TABLE);
-  if (tablePath === undefined)
-    throw new Error(`no --table given and ../shared/data/${DEFAULT_TABLE} is not there`);
+  const tablePath = benchmarkTablePath(o.table);
   const merged = readScores(o.scores);
   const field = resolveMetricField(merged.values(), o.metric, o.scores);
   const table = readBenchmarkTable(tablePath, { required: [o.column] });

@@ -20,9 +20,8 @@ import { readJsonl } from "../store/jsonl.js";
 import { openSqliteStudy } from "../store/sqlite.js";
 import type { StudyStore } from "../store/study.js";
 import { Rng } from "../util/random.js";
-import { sharedDataPath } from "../util/sharedData.js";
 import { VERSION } from "../version.js";
-import { nonNegativeInt, parseSetOptions, positiveInt } from "./options.js";
+import { benchmarkTablePath, nonNegativeInt, parseSetOptions, positiveInt } from "./options.js";
 import { progress } from "./progress.js";
 import { printStudySummary } from "./study.js";
 
@@ -45,8 +44,6 @@ interface SearchOptions {
   keep: number;
   inner: string;
 }
-
-const DEFAULT_TABLE = "nb201/nb201.csv";
 
 function fraction(value: string): number {
   const x = Number(value);
@@ -114,10 +111,7 @@ export function registerSearch(program: Command): void {
 
 function loadTable(o: SearchOptions, needed: boolean): BenchmarkTable | undefined {
   if (!needed && o.table === undefined) return undefined;
-  const path = o.table ?? sharedDataPath(DEFAULT_TABLE);
-  if (!path)
-    throw new Error(`no benchmark table: pass --table FILE.csv (../shared/data/${DEFAULT_TABLE} is absent)`);
-  return readBenchmarkTable(path);
+  return readBenchmarkTable(benchmarkTablePath(o.table));
 }
 
 /** Scorers for the training-free terms; `overrides` holds `--set` options by metric. */
