@@ -5,8 +5,8 @@ import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
 import { nb201 } from "../spaces/nb201.js";
-import { openSqliteStudy } from "../store/sqlite.js";
 import { Rng } from "../util/random.js";
 import { scratchDirectories } from "../util/scratch.js";
 
@@ -258,13 +258,18 @@ describe("nasprobe search", () => {
     ];
     const study = join(dir, "killed.db");
     const rng = new Rng(2026, "kill-moments");
-    const finishedTrials = async () => {
+    // A read-only count, cheap enough to poll while the search writes (WAL allows the concurrent read).
+    const finishedTrials = () => {
       if (!existsSync(study)) return 0;
-      const s = openSqliteStudy(study);
+      const db = new Database(study, { readonly: true, fileMustExist: true });
       try {
-        return (await s.trials()).filter((t) => t.status !== "running").length;
+        return db
+          .prepare<[], { n: number }>("SELECT count(*) AS n FROM trials WHERE status != 'running'")
+          .get()!.n;
+      } catch {
+        return 0; // the schema is not written yet
       } finally {
-        await s.close();
+        db.close();
       }
     };
     const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
@@ -282,14 +287,16 @@ describe("nasprobe search", () => {
       if (kill % 5 === 4) {
         await sleep(rng.uniform() * 700); // now and then during start-up (opening the study, replaying)
       } else {
-        // Otherwise at a random moment of the search loop: once this run has added a trial, 0–300 ms on.
-        while (code === undefined && (await finishedTrials()) <= before) await sleep(10);
-        await sleep(rng.uniform() * 300);
+        // Otherwise at a random moment of the search loop, measured in trials so that a faster disk
+        // cannot finish the study first: after this run has added 1–40 trials, then 0–5 ms on.
+        const target = before + 1 + rng.int(40);
+        while (code === undefined && finishedTrials() < target) await sleep(2);
+        await sleep(rng.uniform() * 5);
       }
       child.kill("SIGKILL");
       await exited;
       assert.notEqual(code, 0, "the study finished before 20 kills; raise the budget");
-      const after = await finishedTrials();
+      const after = finishedTrials();
       assert.ok(after >= before, `finished trials went from ${before} to ${after}`);
       if (after > before) midSearch++;
       before = after;
