@@ -150,6 +150,16 @@ export class GraphBuilder {
     return this.push("concat", { kind: "concat" }, xs, [channels, ...first.slice(1)], []);
   }
 
+  /** Keeps the first `channels` channels of a [C, H, W] (or [C]) tensor; no parameters, no FLOPs. */
+  sliceChannels(x: Ref, channels: number): Ref {
+    const shape = this.shape(x);
+    const c = shape[0]!;
+    if (!Number.isInteger(channels) || channels < 1 || channels > c) {
+      throw new Error(`sliceChannels: ${channels} channels out of ${shape.join("x")}`);
+    }
+    return this.push("slice", { kind: "sliceChannels", channels }, [x], [channels, ...shape.slice(1)], []);
+  }
+
   linear(x: Ref, outFeatures: number, o: { bias?: boolean } = {}): Ref {
     const shape = this.shape(x);
     if (shape.length !== 1) throw new Error(`linear needs a flat input, got ${shape.join("x")}`);

@@ -56,6 +56,8 @@ export type Op =
   | { readonly kind: "globalAvgPool" }
   | { readonly kind: "add" }
   | { readonly kind: "concat" }
+  /** Keeps the first `channels` channels (NAS-Bench-101's channel truncation). */
+  | { readonly kind: "sliceChannels"; readonly channels: number }
   | { readonly kind: "linear"; readonly outFeatures: number; readonly bias: boolean }
   | { readonly kind: "flatten" }
   | { readonly kind: "identity" }

@@ -103,6 +103,11 @@ export function referenceForward(
         }
         break;
       }
+      case "sliceChannels": {
+        const inPer = numel(inShape);
+        for (let b = 0; b < batch; b++) out.set(x.subarray(b * inPer, b * inPer + per), b * per);
+        break;
+      }
       case "conv": {
         const [cin, h, wd] = inShape as [number, number, number];
         const [cout, oh, ow] = node.shape as [number, number, number];

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { GraphBuilder } from "../ir/builder.js";
 import { everyOpNet, randomize } from "../ir/fixtures.js";
 import { batchNormNodes, type Graph } from "../ir/graph.js";
 import { initWeights } from "../ir/init.js";
@@ -116,4 +117,16 @@ test("baked initializers give the same outputs as fed weights", async () => {
   });
   const b = await (await OnnxSession.create(baked.bytes)).run({ input: { data: input, dims: [2, 4, 9, 9] } });
   assertClose(b.logits!.data, Float64Array.from(a.logits!.data), "logits", 1e-6);
+});
+
+test("sliceChannels lowers to a Slice on the channel axis that matches the reference", async () => {
+  const b = new GraphBuilder([5, 6, 6]);
+  const stem = b.conv(b.input, 7, 3, { padding: 1, bias: true });
+  const kept = b.sliceChannels(b.relu(stem), 4);
+  assert.deepEqual(b.shape(kept), [4, 6, 6]);
+  const features = b.globalAvgPool(b.batchNorm(b.conv(kept, 6, 1)));
+  const logits = b.linear(b.sliceChannels(b.linear(features, 8), 3), 3);
+  const graph = b.build({ features, logits });
+  assert.equal(graph.nodes[kept]!.params.length, 0);
+  await checkAgainstReference(graph, 3, 4);
 });

@@ -289,6 +289,9 @@ export function lowerForward(graph: Graph, w: OnnxWriter, options: LowerOptions)
       case "concat":
         emit("Concat", ins, [out], [intAttr("axis", 1)]);
         break;
+      case "sliceChannels":
+        emit("Slice", [ins[0]!, w.int64s([0]), w.int64s([op.channels]), w.int64s([1])], [out]);
+        break;
       case "linear":
         emit(
           "Gemm",

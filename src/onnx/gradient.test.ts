@@ -182,3 +182,14 @@ test("strided, padded and grouped convs and pools, whose transposed size needs o
   const logits = b.linear(features, 5);
   await checkGradients(b.build({ features, logits }), "train", "seeded", 4);
 });
+
+test("sliceChannels: the gradient pads the dropped channels with zeros ([C,H,W] and [F])", async () => {
+  const b = new GraphBuilder([5, 6, 6]);
+  const stem = b.conv(b.input, 7, 3, { padding: 1, bias: true });
+  const kept = b.sliceChannels(b.relu(stem), 4);
+  const again = b.sliceChannels(b.conv(kept, 6, 1), 6); // all channels: a no-op slice
+  const features = b.globalAvgPool(b.batchNorm(b.add([b.conv(kept, 6, 1), again])));
+  const flat = b.sliceChannels(b.linear(features, 8), 3);
+  const logits = b.linear(flat, 3);
+  await checkGradients(b.build({ features, logits }), "train", "seeded", 5);
+});

@@ -89,6 +89,13 @@ export function vjp(
       emit("Split", [dy, w.int64s(sizes)], parts, [intAttr("axis", 1)]);
       return { inputs: parts, params: {} };
     }
+    case "sliceChannels": {
+      // Zeros for the dropped channels: Pad on axis 1 (after the batch axis), at the end.
+      const rank = inShape.length + 1;
+      const pads = new Array<number>(2 * rank).fill(0);
+      pads[rank + 1] = inShape[0]! - op.channels;
+      return { inputs: [emit("Pad", [dy, w.int64s(pads)], [fresh("dx")])], params: {} };
+    }
     case "globalAvgPool": {
       const [c, h, wd] = inShape as [number, number, number];
       const spread = w.constant(
