@@ -50,3 +50,26 @@ export function mutate<A>(space: SearchSpace<A>, arch: A, rng: Rng): A {
   const options = space.neighbours(arch);
   return options.length > 0 ? options[rng.int(options.length)]! : space.sample(rng);
 }
+
+/**
+ * The architecture a categorical code names. Where the code names none (an NB101 cell with too
+ * many edges, say), `redraw` proposes another — each algorithm says how (DE and NSGA-II draw a
+ * fresh uniform proposal, REINFORCE samples its policy again) — until one decodes; the proposal
+ * that decoded is returned with it, so the algorithm learns from what was evaluated.
+ */
+export function decodeOrRedraw<P>(
+  space: AlgorithmContext["space"],
+  proposal: P,
+  toCodes: (p: P) => readonly number[],
+  redraw: () => P,
+): { proposal: P; archStr: string } {
+  const coding = space.categorical!;
+  let first: string | undefined;
+  for (let tries = 0; tries < 10_000; tries++) {
+    const decoded = coding.decode(toCodes(proposal));
+    if (decoded.ok) return { proposal, archStr: space.format(decoded.arch) };
+    first ??= decoded.reason;
+    proposal = redraw();
+  }
+  throw new Error(`${space.name}: no valid architecture in 10,000 codes (first fault: ${first})`);
+}

@@ -16,6 +16,8 @@ export function restrictedSpace<A>(base: SearchSpace<A>, pool: readonly string[]
   const codes = coding ? archs.map((a) => coding.encode(a)) : [];
   return {
     name: `${base.name}[${pool.length} kept]`,
+    description: `${pool.length} architectures of ${base.name} kept by a prefilter`,
+    defaultBuild: base.defaultBuild,
     size: pool.length,
     parse: (text) => base.parse(text),
     format: (arch) => base.format(arch),

@@ -2,8 +2,9 @@
 // stacked as in the benchmark's TinyNetwork (xautodl models/cell_infers/tiny_network.py).
 import { GraphBuilder, type Ref } from "../ir/builder.js";
 import type { Graph } from "../ir/graph.js";
-import type { Rng } from "../util/random.js";
-import type { BuildOptions, SearchSpace } from "./space.js";
+import { list, oneOf } from "./declaration.js";
+import { declareSpace } from "./declaredSpace.js";
+import { type BuildOptions, type SearchSpace, SpaceError } from "./space.js";
 
 export const NB201_OPS = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"] as const;
 export type Nb201Op = (typeof NB201_OPS)[number];
@@ -29,7 +30,7 @@ function isOp(text: string): text is Nb201Op {
 
 export function parseNb201(text: string): Nb201Arch {
   const fail = (why: string): never => {
-    throw new Error(`invalid NB201 arch string "${text}": ${why}`);
+    throw new SpaceError(`invalid NB201 arch string "${text}": ${why}`);
   };
   const nodes = text.trim().split("+");
   if (nodes.length !== 3) fail(`expected 3 node groups separated by '+', found ${nodes.length}`);
@@ -169,37 +170,49 @@ export function buildNb201(arch: Nb201Arch, options: BuildOptions & Nb201MacroOp
   return nb201Macro(options, (b, x, width) => nb201Cell(b, x, arch, width));
 }
 
-export const nb201: SearchSpace<Nb201Arch> = {
+/** TE-NAS's input for linear regions: one channel, 3×3 (Linear_Region_Collector input_size=(1000, 1, 3, 3)). */
+export const NB201_THIN_INPUT_SHAPE: readonly number[] = [1, 3, 3];
+
+/**
+ * TE-NAS's thin network for an NB201 cell (TinyNetworkDarts with C=1, N=1, depth=1, use_stem=False,
+ * at one path of its supernet): the cell on a 1×3×3 input, BN + ReLU, global pooling, linear.
+ * Unlike the pruning supernet, ops that are not on the path are not built, so their ReLUs add no
+ * pattern bits.
+ */
+export function nb201ThinNetwork(arch: Nb201Arch, numClasses = 10): Graph {
+  const b = new GraphBuilder(NB201_THIN_INPUT_SHAPE);
+  const out = nb201Cell(b, b.input, arch, NB201_THIN_INPUT_SHAPE[0]!);
+  const features = b.within("head", () => b.globalAvgPool(b.relu(b.batchNorm(out))));
+  const logits = b.within("head", () => b.linear(features, numClasses));
+  return b.build({ features, logits });
+}
+
+/** The training epochs a benchmark column costs, from its `_12` / `_200` suffix. */
+function nb201EpochCost(column: string): number | undefined {
+  const m = /_(\d+)(?:_[a-z]+)?$/.exec(column);
+  return m && /(acc|valid|test|train)/.test(column) ? Number(m[1]) : undefined;
+}
+
+/**
+ * One op per edge; declared as a list of choices, so sampling (one uniform op per edge, in edge
+ * order), one-edit neighbours, base-5 enumeration and the categorical code come from the
+ * declaration (and match the hand-written ones they replaced draw for draw).
+ */
+export const nb201: SearchSpace<Nb201Arch> = declareSpace<Nb201Arch>({
   name: "nb201",
-  size: NB201_OPS.length ** NUM_EDGES,
+  description:
+    "NAS-Bench-201 topology space: a 4-node cell, 6 edges of 5 ops, in the benchmark's TinyNetwork",
+  choices: list(NUM_EDGES, oneOf(NB201_OPS)),
   parse: parseNb201,
   format: formatNb201,
-  sample(rng: Rng): Nb201Arch {
-    return Array.from({ length: NUM_EDGES }, () => NB201_OPS[rng.int(NB201_OPS.length)]!);
-  },
-  *enumerate(): Iterable<Nb201Arch> {
-    for (let i = 0; i < NB201_OPS.length ** NUM_EDGES; i++) yield nb201FromOrdinal(i);
-  },
-  neighbours(arch: Nb201Arch): Nb201Arch[] {
-    const out: Nb201Arch[] = [];
-    arch.forEach((current, i) => {
-      for (const op of NB201_OPS) {
-        if (op !== current) out.push(arch.map((o, j) => (j === i ? op : o)));
-      }
-    });
-    return out;
-  },
   build: buildNb201,
-  categorical: {
-    choices: NB201_EDGES.map(() => NB201_OPS.length),
-    encode: (arch) => arch.map((op) => NB201_OPS.indexOf(op)),
-    decode(codes) {
-      if (codes.length !== NUM_EDGES) throw new Error(`NB201 code needs ${NUM_EDGES} entries`);
-      return codes.map((c) => {
-        const op = NB201_OPS[c];
-        if (op === undefined) throw new Error(`NB201 code entry ${c} is not an op index`);
-        return op;
-      });
-    },
+  defaultBuild: { inputShape: [3, 32, 32], numClasses: 10 },
+  thinNetwork: nb201ThinNetwork,
+  benchmark: {
+    table: "nb201/nb201.csv",
+    keyColumn: "arch_str",
+    reportColumns: ["c10_test_200", "c100_test_200", "in16_test_200", "flops_c10_M", "params_c10_M"],
+    defaultObjective: "c10valid_valid_200",
+    epochCost: nb201EpochCost,
   },
-};
+});

@@ -2,7 +2,14 @@
 // rand/1/bin on vectors in [0,1]^d, each coordinate mapped to a choice index of the space's
 // categorical code (as ConfigSpace does); out-of-range coordinates are redrawn uniformly; a trial
 // replaces its target as soon as it is at least as fit. Population 20, F = 0.5, CR = 0.5 there.
-import { type AlgorithmContext, AskTellGuard, algorithmRng, type Optimizer, rankable } from "../optimizer.js";
+import {
+  type AlgorithmContext,
+  AskTellGuard,
+  algorithmRng,
+  decodeOrRedraw,
+  type Optimizer,
+  rankable,
+} from "../optimizer.js";
 
 export interface DifferentialEvolutionOptions {
   readonly population: number;
@@ -28,10 +35,9 @@ export function differentialEvolution(
   const rng = algorithmRng(ctx, "de");
   const guard = new AskTellGuard();
   const d = coding.choices.length;
-  const toArch = (v: readonly number[]) =>
-    ctx.space.format(
-      coding.decode(v.map((x, i) => Math.min(coding.choices[i]! - 1, Math.floor(x * coding.choices[i]!)))),
-    );
+  const toCodes = (v: readonly number[]) =>
+    v.map((x, i) => Math.min(coding.choices[i]! - 1, Math.floor(x * coding.choices[i]!)));
+  const uniformVector = () => Array.from({ length: d }, () => rng.uniform());
   const population: number[][] = [];
   const fitness: number[] = [];
   let target = 0; // the member the next trial competes with
@@ -56,9 +62,15 @@ export function differentialEvolution(
 
   return {
     ask() {
-      pending =
-        population.length < o.population ? Array.from({ length: d }, () => rng.uniform()) : trialFor(target);
-      return guard.asked(toArch(pending));
+      // A vector that names no architecture is replaced by a uniform one (repair by resampling).
+      const drawn = decodeOrRedraw(
+        ctx.space,
+        population.length < o.population ? uniformVector() : trialFor(target),
+        toCodes,
+        uniformVector,
+      );
+      pending = drawn.proposal;
+      return guard.asked(drawn.archStr);
     },
     tell(archStr, f) {
       guard.told(archStr);

@@ -2,7 +2,14 @@
 // crowding distance), uniform crossover, per-dimension mutation with probability 1/d, and elitist
 // selection of the next population from parents ∪ offspring. The study's answer is the Pareto front
 // of everything evaluated.
-import { type AlgorithmContext, AskTellGuard, algorithmRng, type Optimizer, rankable } from "../optimizer.js";
+import {
+  type AlgorithmContext,
+  AskTellGuard,
+  algorithmRng,
+  decodeOrRedraw,
+  type Optimizer,
+  rankable,
+} from "../optimizer.js";
 import { crowdingDistance, nonDominatedFronts } from "../pareto.js";
 
 export interface Nsga2Options {
@@ -25,6 +32,7 @@ export function nsga2(ctx: AlgorithmContext, options: Partial<Nsga2Options> = {}
   const rng = algorithmRng(ctx, "nsga2");
   const guard = new AskTellGuard();
   const d = coding.choices.length;
+  const uniformCode = () => coding.choices.map((n) => rng.int(n));
   let parents: Member[] = [];
   let rank = new Map<number, number>();
   let crowd = new Map<number, number>();
@@ -75,7 +83,7 @@ export function nsga2(ctx: AlgorithmContext, options: Partial<Nsga2Options> = {}
   return {
     ask() {
       if (parents.length < o.population) {
-        pending = coding.choices.map((n) => rng.int(n));
+        pending = uniformCode();
       } else {
         const a = tournament().codes;
         const b = tournament().codes;
@@ -83,7 +91,10 @@ export function nsga2(ctx: AlgorithmContext, options: Partial<Nsga2Options> = {}
         pending = a.map((x, i) => (cross && rng.uniform() < 0.5 ? b[i]! : x));
         for (let i = 0; i < d; i++) if (rng.uniform() < 1 / d) pending[i] = rng.int(coding.choices[i]!);
       }
-      return guard.asked(ctx.space.format(coding.decode(pending)));
+      // A child that names no architecture is replaced by a uniform code (repair by resampling).
+      const drawn = decodeOrRedraw(ctx.space, pending, (c) => c, uniformCode);
+      pending = drawn.proposal;
+      return guard.asked(drawn.archStr);
     },
     tell(archStr, fitness) {
       guard.told(archStr);

@@ -2,7 +2,14 @@
 // 1992): an independent softmax policy per dimension of the space's categorical code, logits
 // initialised at 1e-3·N(0,1), Adam (learning rate 0.01 in their runs), and an exponential moving
 // average baseline (momentum 0.9) updated with each reward before the advantage is taken.
-import { type AlgorithmContext, AskTellGuard, algorithmRng, type Optimizer, rankable } from "../optimizer.js";
+import {
+  type AlgorithmContext,
+  AskTellGuard,
+  algorithmRng,
+  decodeOrRedraw,
+  type Optimizer,
+  rankable,
+} from "../optimizer.js";
 
 export interface ReinforceOptions {
   readonly learningRate: number;
@@ -39,16 +46,21 @@ export function reinforce(ctx: AlgorithmContext, options: Partial<ReinforceOptio
 
   return {
     ask() {
-      pending = logits.map((l) => {
-        const p = softmax(l);
-        let u = rng.uniform();
-        for (let k = 0; k < p.length; k++) {
-          u -= p[k]!;
-          if (u < 0) return k;
-        }
-        return p.length - 1;
-      });
-      return guard.asked(ctx.space.format(coding.decode(pending)));
+      const fromPolicy = () =>
+        logits.map((l) => {
+          const p = softmax(l);
+          let u = rng.uniform();
+          for (let k = 0; k < p.length; k++) {
+            u -= p[k]!;
+            if (u < 0) return k;
+          }
+          return p.length - 1;
+        });
+      // Codes that name no architecture are drawn again from the policy (sampling it restricted to
+      // valid architectures), so the update uses the code that was evaluated.
+      const drawn = decodeOrRedraw(ctx.space, fromPolicy(), (c) => c, fromPolicy);
+      pending = drawn.proposal;
+      return guard.asked(drawn.archStr);
     },
     tell(archStr, fitness) {
       guard.told(archStr);
