@@ -27,6 +27,8 @@ export interface BenchmarkTable {
 }
 
 export interface ReadBenchmarkTableOptions {
+  /** The column holding architecture keys (default `arch_str`; NAS-Bench-Macro's is `arch`). */
+  keyColumn?: string;
   /** Columns that must be present and fully numeric; checked while reading. */
   required?: readonly string[];
 }
@@ -36,7 +38,7 @@ interface ParsedRecord {
   info: { lines: number };
 }
 
-/** Reads a benchmark CSV with an `arch_str` column plus numeric columns. */
+/** Reads a benchmark CSV with an architecture-key column (`arch_str` unless told) plus numeric columns. */
 export function readBenchmarkTable(path: string, opts: ReadBenchmarkTableOptions = {}): BenchmarkTable {
   let text: string;
   try {
@@ -70,9 +72,10 @@ export function readBenchmarkTable(path: string, opts: ReadBenchmarkTableOptions
     if (columnIndex.has(name)) throw new Error(`benchmark table ${path}: duplicate column "${name}"`);
     columnIndex.set(name, i);
   });
-  const archCol = columnIndex.get(ARCH_COLUMN);
+  const keyColumn = opts.keyColumn ?? ARCH_COLUMN;
+  const archCol = columnIndex.get(keyColumn);
   if (archCol === undefined)
-    throw new Error(`benchmark table ${path}: no "${ARCH_COLUMN}" column (${available})`);
+    throw new Error(`benchmark table ${path}: no "${keyColumn}" column (${available})`);
   for (const name of opts.required ?? []) {
     if (!columnIndex.has(name))
       throw new Error(`benchmark table ${path}: no "${name}" column (${available})`);
@@ -88,11 +91,11 @@ export function readBenchmarkTable(path: string, opts: ReadBenchmarkTableOptions
       );
     }
     const arch = record[archCol]!;
-    if (arch === "") throw new Error(`benchmark table ${path}: line ${info.lines}: empty "${ARCH_COLUMN}"`);
+    if (arch === "") throw new Error(`benchmark table ${path}: line ${info.lines}: empty "${keyColumn}"`);
     const first = rowOf.get(arch);
     if (first !== undefined) {
       throw new Error(
-        `benchmark table ${path}: line ${info.lines}: duplicate ${ARCH_COLUMN} "${arch}" (first on line ${rows[first]!.info.lines})`,
+        `benchmark table ${path}: line ${info.lines}: duplicate ${keyColumn} "${arch}" (first on line ${rows[first]!.info.lines})`,
       );
     }
     rowOf.set(arch, i);

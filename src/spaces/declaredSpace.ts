@@ -39,6 +39,7 @@ export interface SpaceDeclaration<Arch extends Value> {
   format?(arch: Arch): string;
   parse?(text: string): Arch;
   thinNetwork?(arch: Arch, numClasses: number): Graph;
+  describe?(arch: Arch): Readonly<Record<string, string | number>>;
   readonly benchmark?: BenchmarkHook<Arch>;
   flops?(graph: Graph): number;
 }
@@ -51,6 +52,7 @@ export function declareSpace<Arch extends Value>(d: SpaceDeclaration<Arch>): Sea
   const reason = (a: Arch) => d.validate?.(a);
   const reduces = d.canonical !== undefined || d.validate !== undefined;
   const enumerable = Number.isFinite(rawSize) && rawSize <= ENUMERABLE;
+  const choices = codeChoices(decl);
 
   // Unique architectures, listed once on first use when canonical forms or constraints make the
   // declared count differ from the space's.
@@ -126,9 +128,11 @@ export function declareSpace<Arch extends Value>(d: SpaceDeclaration<Arch>): Sea
     build: (arch, options) => d.build(arch, options),
     defaultBuild: d.defaultBuild,
     categorical: {
-      choices: codeChoices(decl),
+      choices,
       encode: (arch) => encode(decl, arch),
       decode(codes): Decoded<Arch> {
+        if (codes.length !== choices.length)
+          return { ok: false, reason: `the code needs ${choices.length} entries, got ${codes.length}` };
         let a: Arch;
         try {
           a = decodeValue(decl, codes) as Arch;
@@ -140,6 +144,7 @@ export function declareSpace<Arch extends Value>(d: SpaceDeclaration<Arch>): Sea
       },
     },
     ...(d.thinNetwork ? { thinNetwork: d.thinNetwork } : {}),
+    ...(d.describe ? { describe: d.describe } : {}),
     ...(d.benchmark ? { benchmark: d.benchmark } : {}),
     ...(d.flops ? { flops: d.flops } : {}),
   };

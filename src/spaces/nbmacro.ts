@@ -4,8 +4,9 @@
 // follow that repository's own counter (`train/utils.py` count_FLOPs), which its table reports.
 import { GraphBuilder, type Ref } from "../ir/builder.js";
 import { type Graph, numel } from "../ir/graph.js";
-import type { Rng } from "../util/random.js";
-import { type BuildOptions, type Decoded, type SearchSpace, SpaceError } from "./space.js";
+import { list, oneOf } from "./declaration.js";
+import { declareSpace } from "./declaredSpace.js";
+import { type BuildOptions, type SearchSpace, SpaceError } from "./space.js";
 
 /** Layer choices: 0 identity, 1 inverted residual (k3, expansion 3), 2 inverted residual (k5, expansion 6). */
 export type NbMacroChoice = 0 | 1 | 2;
@@ -164,63 +165,27 @@ export function nbMacroFlops(graph: Graph): number {
   return total;
 }
 
-function decodeNbMacro(codes: readonly number[]): Decoded<NbMacroArch> {
-  if (codes.length !== NBMACRO_LAYERS) {
-    return { ok: false, reason: `NAS-Bench-Macro code needs ${NBMACRO_LAYERS} entries, got ${codes.length}` };
-  }
-  for (let i = 0; i < codes.length; i++) {
-    const c = codes[i]!;
-    if (!(c === 0 || c === 1 || c === 2)) {
-      return { ok: false, reason: `NAS-Bench-Macro code entry ${i} is ${c}, not a choice index in {0,1,2}` };
-    }
-  }
-  return { ok: true, arch: [...codes] as NbMacroChoice[] };
-}
-
-export const nbmacro: SearchSpace<NbMacroArch> = {
+/** Declared as one choice per layer: sampling, neighbours, enumeration and the code are derived. */
+export const nbmacro: SearchSpace<NbMacroArch> = declareSpace<NbMacroArch>({
   name: "nbmacro",
   description:
     "NAS-Bench-Macro: 8 MobileNetV2-style layers (identity / IR k3e3 / IR k5e6) in stages [2,3,3], 6,561 strings, CIFAR-10",
+  choices: list(NBMACRO_LAYERS, oneOf([0, 1, 2])),
   parse: parseNbMacro,
   format: formatNbMacro,
-  sample(rng: Rng): NbMacroArch {
-    return Array.from({ length: NBMACRO_LAYERS }, () => rng.int(NBMACRO_CHOICES) as NbMacroChoice);
-  },
-  *enumerate(): Iterable<NbMacroArch> {
-    for (let i = 0; i < NBMACRO_CHOICES ** NBMACRO_LAYERS; i++) yield nbMacroFromOrdinal(i);
-  },
-  size: NBMACRO_CHOICES ** NBMACRO_LAYERS,
-  neighbours(arch: NbMacroArch): NbMacroArch[] {
-    checkArch(arch);
-    const out: NbMacroArch[] = [];
-    arch.forEach((current, i) => {
-      for (let c = 0; c < NBMACRO_CHOICES; c++) {
-        if (c !== current) out.push(arch.map((o, j) => (j === i ? (c as NbMacroChoice) : o)));
-      }
-    });
-    return out;
-  },
   build: buildNbMacro,
   defaultBuild: { inputShape: [3, 32, 32], numClasses: 10 },
-  categorical: {
-    choices: Array.from({ length: NBMACRO_LAYERS }, () => NBMACRO_CHOICES),
-    encode(arch) {
-      checkArch(arch);
-      return [...arch];
-    },
-    decode: decodeNbMacro,
-  },
   flops: nbMacroFlops,
   benchmark: {
     table: "nbmacro/nbmacro_acc_dev.csv",
     keyColumn: "arch",
     reportColumns: ["mean_acc", "std"],
     defaultObjective: "mean_acc",
-    epochCost(column) {
+    epochCost(column: string) {
       // test_acc_seed{0,1,2}, their mean and std all come from the benchmark's 50-epoch trainings.
       return column === "mean_acc" || column === "std" || column.startsWith("test_acc_")
         ? TRAINING_EPOCHS
         : undefined;
     },
   },
-};
+});

@@ -36,6 +36,8 @@ export interface SearchSpace<Arch> {
   flops?(graph: Graph): number;
   /** TE-NAS's thin network for counting linear regions; absent means "score the network as built". */
   thinNetwork?(arch: Arch, numClasses: number): Graph;
+  /** Further facts `nasprobe info` prints for an architecture (e.g. NB101's module hash). */
+  describe?(arch: Arch): Readonly<Record<string, string | number>>;
   /** The benchmark table whose rows this space's architectures join, when there is one. */
   readonly benchmark?: BenchmarkHook<Arch>;
 }
