@@ -1,5 +1,9 @@
-// GraphBuilder: the small set of combinators spaces use to write networks, with shape inference.
+// GraphBuilder: the small set of combinators spaces use to write networks. Shapes, parameters and
+// node names come from each op's module in ./ops; the builder turns its friendly arguments into op
+// attributes and refuses what does not fit.
 import type { Activation, Graph, Node, Op, Pads, Pair, Param } from "./graph.js";
+import { numel } from "./graph.js";
+import { opDef } from "./ops/index.js";
 
 export type Ref = number;
 
@@ -17,24 +21,13 @@ export interface PoolOptions {
   countIncludePad?: boolean;
 }
 
-function outSize(
-  size: number,
-  kernel: number,
-  stride: number,
-  padBegin: number,
-  padEnd: number,
-  dilation = 1,
-) {
-  return Math.floor((size + padBegin + padEnd - dilation * (kernel - 1) - 1) / stride) + 1;
-}
-
 export class GraphBuilder {
   private readonly nodes: Node[] = [];
   private readonly names = new Set<string>();
   private readonly scope: string[] = [];
 
   constructor(readonly inputShape: readonly number[]) {
-    this.push("input", { kind: "input" }, [], [...inputShape], []);
+    this.push({ kind: "input" }, [], [inputShape]);
   }
 
   get input(): Ref {
@@ -57,57 +50,52 @@ export class GraphBuilder {
     }
   }
 
-  conv(x: Ref, outChannels: number, kernel: number, o: ConvOptions = {}): Ref {
-    const [c, h, w] = this.spatial(x, "conv");
-    const stride = o.stride ?? 1;
-    const pad = o.padding ?? 0;
-    const dilation = o.dilation ?? 1;
-    const groups = o.groups ?? 1;
-    if (c % groups !== 0 || outChannels % groups !== 0) {
-      throw new Error(`conv groups=${groups} must divide in=${c} and out=${outChannels}`);
-    }
-    const op: Op = {
-      kind: "conv",
-      outChannels,
-      kernel: [kernel, kernel],
-      stride: [stride, stride],
-      pads: [pad, pad, pad, pad],
-      dilation: [dilation, dilation],
-      groups,
-      bias: o.bias ?? false,
-    };
-    const shape = [
-      outChannels,
-      outSize(h, kernel, stride, pad, pad, dilation),
-      outSize(w, kernel, stride, pad, pad, dilation),
-    ];
-    const fanIn = (c / groups) * kernel * kernel;
-    return this.push("conv", op, [x], shape, (name) => [
-      { name: `${name}.weight`, shape: [outChannels, c / groups, kernel, kernel], role: "weight", fanIn },
-      ...(op.bias ? [{ name: `${name}.bias`, shape: [outChannels], role: "bias", fanIn } as Param] : []),
-    ]);
-  }
-
-  batchNorm(x: Ref, o: { eps?: number; affine?: boolean } = {}): Ref {
-    const shape = this.shape(x);
-    const c = shape[0]!;
-    const affine = o.affine ?? true;
-    return this.push("bn", { kind: "batchnorm", eps: o.eps ?? 1e-5, affine }, [x], [...shape], (name) =>
-      affine
-        ? [
-            { name: `${name}.gamma`, shape: [c], role: "bn_gamma", fanIn: 1 },
-            { name: `${name}.beta`, shape: [c], role: "bn_beta", fanIn: 1 },
-          ]
-        : [],
+  /** Any registered op on any inputs: shape, parameters and name from its module. */
+  op(op: Op, inputs: readonly Ref[]): Ref {
+    return this.push(
+      op,
+      inputs,
+      inputs.map((x) => this.shape(x)),
     );
   }
 
+  conv(x: Ref, outChannels: number, kernel: number, o: ConvOptions = {}): Ref {
+    const pad = o.padding ?? 0;
+    const stride = o.stride ?? 1;
+    const dilation = o.dilation ?? 1;
+    return this.op(
+      {
+        kind: "conv",
+        outChannels,
+        kernel: [kernel, kernel],
+        stride: [stride, stride],
+        pads: [pad, pad, pad, pad],
+        dilation: [dilation, dilation],
+        groups: o.groups ?? 1,
+        bias: o.bias ?? false,
+      },
+      [x],
+    );
+  }
+
+  batchNorm(x: Ref, o: { eps?: number; affine?: boolean } = {}): Ref {
+    return this.op({ kind: "batchnorm", eps: o.eps ?? 1e-5, affine: o.affine ?? true }, [x]);
+  }
+
   act(x: Ref, fn: Activation): Ref {
-    return this.push(fn, { kind: "act", fn }, [x], [...this.shape(x)], []);
+    return this.op({ kind: "act", fn }, [x]);
   }
 
   relu(x: Ref): Ref {
     return this.act(x, "relu");
+  }
+
+  /** Leaky ReLU with negative slope `alpha` (`act(x, "leaky_relu")` is alpha = 0.01). */
+  leakyRelu(x: Ref, alpha = 0.01): Ref {
+    return this.op(
+      alpha === 0.01 ? { kind: "act", fn: "leaky_relu" } : { kind: "act", fn: "leaky_relu", alpha },
+      [x],
+    );
   }
 
   avgPool(x: Ref, kernel: number, o: PoolOptions = {}): Ref {
@@ -119,10 +107,10 @@ export class GraphBuilder {
   }
 
   globalAvgPool(x: Ref): Ref {
-    const [c] = this.spatial(x, "globalAvgPool");
-    return this.push("gap", { kind: "globalAvgPool" }, [x], [c], []);
+    return this.op({ kind: "globalAvgPool" }, [x]);
   }
 
+  /** Sum of equally shaped tensors (one input: returned as it is). */
   add(xs: readonly Ref[]): Ref {
     if (xs.length === 0) throw new Error("add needs at least one input");
     const shape = this.shape(xs[0]!);
@@ -132,57 +120,74 @@ export class GraphBuilder {
       }
     }
     if (xs.length === 1) return xs[0]!;
-    return this.push("add", { kind: "add" }, xs, [...shape], []);
+    return this.op({ kind: "add" }, xs);
+  }
+
+  /** Sum with broadcasting: equal ranks, each axis equal or 1 (e.g. [C,H,W] + [C,1,1]). */
+  addBroadcast(xs: readonly Ref[]): Ref {
+    if (xs.length === 0) throw new Error("addBroadcast needs at least one input");
+    if (xs.length === 1) return xs[0]!;
+    return this.op({ kind: "add" }, xs);
+  }
+
+  /** Element-wise product with broadcasting (equal ranks, each axis equal or 1). */
+  mul(a: Ref, b: Ref): Ref {
+    return this.op({ kind: "mul" }, [a, b]);
   }
 
   concat(xs: readonly Ref[]): Ref {
     if (xs.length === 0) throw new Error("concat needs at least one input");
-    const first = this.shape(xs[0]!);
-    let channels = 0;
-    for (const x of xs) {
-      const s = this.shape(x);
-      if (s.slice(1).join("x") !== first.slice(1).join("x")) {
-        throw new Error(`concat: spatial shape ${s.join("x")} differs from ${first.join("x")}`);
-      }
-      channels += s[0]!;
-    }
     if (xs.length === 1) return xs[0]!;
-    return this.push("concat", { kind: "concat" }, xs, [channels, ...first.slice(1)], []);
+    return this.op({ kind: "concat" }, xs);
+  }
+
+  /**
+   * Channel concat of branches that are each first projected to `channels[i]` channels by a 1×1
+   * conv (no bias) when their channel count differs; the usual way to merge branches of unequal width.
+   */
+  concatProjected(xs: readonly Ref[], channels: readonly number[]): Ref {
+    if (channels.length !== xs.length) throw new Error("concatProjected: one channel count per input");
+    return this.concat(
+      xs.map((x, i) => (this.shape(x)[0] === channels[i] ? x : this.conv(x, channels[i]!, 1))),
+    );
   }
 
   /** Keeps the first `channels` channels of a [C, H, W] (or [C]) tensor; no parameters, no FLOPs. */
   sliceChannels(x: Ref, channels: number): Ref {
-    const shape = this.shape(x);
-    const c = shape[0]!;
-    if (!Number.isInteger(channels) || channels < 1 || channels > c) {
-      throw new Error(`sliceChannels: ${channels} channels out of ${shape.join("x")}`);
-    }
-    return this.push("slice", { kind: "sliceChannels", channels }, [x], [channels, ...shape.slice(1)], []);
+    return this.op({ kind: "sliceChannels", channels }, [x]);
   }
 
   linear(x: Ref, outFeatures: number, o: { bias?: boolean } = {}): Ref {
-    const shape = this.shape(x);
-    if (shape.length !== 1) throw new Error(`linear needs a flat input, got ${shape.join("x")}`);
-    const inF = shape[0]!;
-    const bias = o.bias ?? true;
-    return this.push("linear", { kind: "linear", outFeatures, bias }, [x], [outFeatures], (name) => [
-      { name: `${name}.weight`, shape: [outFeatures, inF], role: "weight", fanIn: inF },
-      ...(bias ? [{ name: `${name}.bias`, shape: [outFeatures], role: "bias", fanIn: inF } as Param] : []),
-    ]);
+    return this.op({ kind: "linear", outFeatures, bias: o.bias ?? true }, [x]);
+  }
+
+  /** Per-sample matrix product over the last two axes of two node tensors (see ops/matmul.ts). */
+  matmul(a: Ref, b: Ref): Ref {
+    return this.op({ kind: "matmul" }, [a, b]);
   }
 
   flatten(x: Ref): Ref {
     const shape = this.shape(x);
     if (shape.length === 1) return x;
-    return this.push("flatten", { kind: "flatten" }, [x], [shape.reduce((a, b) => a * b, 1)], []);
+    return this.op({ kind: "flatten" }, [x]);
+  }
+
+  /** Per-sample reshape; one axis may be -1 (inferred). */
+  reshape(x: Ref, shape: readonly number[]): Ref {
+    const n = numel(this.shape(x));
+    const known = shape.reduce((a, d) => (d === -1 ? a : a * d), 1);
+    const resolved = shape.map((d) => (d === -1 ? n / known : d));
+    if (shape.filter((d) => d === -1).length > 1 || !resolved.every((d) => Number.isInteger(d) && d > 0))
+      throw new Error(`reshape: cannot reshape ${this.shape(x).join("x")} to ${shape.join("x")}`);
+    return this.op({ kind: "reshape", shape: resolved }, [x]);
   }
 
   identity(x: Ref): Ref {
-    return this.push("identity", { kind: "identity" }, [x], [...this.shape(x)], []);
+    return this.op({ kind: "identity" }, [x]);
   }
 
   zero(x: Ref): Ref {
-    return this.push("zero", { kind: "zero" }, [x], [...this.shape(x)], []);
+    return this.op({ kind: "zero" }, [x]);
   }
 
   build(outputs: { features: Ref; logits: Ref }): Graph {
@@ -190,48 +195,39 @@ export class GraphBuilder {
   }
 
   private pool(x: Ref, mode: "avg" | "max", kernel: number, o: PoolOptions): Ref {
-    const [c, h, w] = this.spatial(x, `${mode}Pool`);
     const stride = o.stride ?? kernel;
     const pad = o.padding ?? 0;
     const pads: Pads = [pad, pad, pad, pad];
     const k: Pair = [kernel, kernel];
-    const op: Op = {
-      kind: "pool",
-      mode,
-      kernel: k,
-      stride: [stride, stride],
-      pads,
-      countIncludePad: o.countIncludePad ?? false,
-    };
-    const shape = [c, outSize(h, kernel, stride, pad, pad), outSize(w, kernel, stride, pad, pad)];
-    return this.push(`${mode}pool`, op, [x], shape, []);
+    return this.op(
+      {
+        kind: "pool",
+        mode,
+        kernel: k,
+        stride: [stride, stride],
+        pads,
+        countIncludePad: o.countIncludePad ?? false,
+      },
+      [x],
+    );
   }
 
-  private spatial(x: Ref, what: string): [number, number, number] {
-    const s = this.shape(x);
-    if (s.length !== 3) throw new Error(`${what} needs a [C,H,W] input, got ${s.join("x")}`);
-    return [s[0]!, s[1]!, s[2]!];
-  }
-
-  private push(
-    base: string,
-    op: Op,
-    inputs: readonly Ref[],
-    shape: number[],
-    params: readonly Param[] | ((name: string) => Param[]),
-  ): Ref {
+  private push(op: Op, inputs: readonly Ref[], inShapes: readonly (readonly number[])[]): Ref {
+    const def = opDef(op);
+    const shape = def.shape(op, inShapes);
     if (shape.some((d) => !(d > 0))) {
       throw new Error(
-        `${op.kind} produces an empty shape ${shape.join("x")} from ${inputs.map((i) => this.shape(i).join("x"))}`,
+        `${op.kind} produces an empty shape ${shape.join("x")} from ${inShapes.map((s) => s.join("x"))}`,
       );
     }
+    const base = def.baseName(op);
     const prefix = this.scope.length > 0 ? `${this.scope.join("/")}/` : "";
     let name = `${prefix}${base}`;
     for (let i = 1; this.names.has(name); i++) name = `${prefix}${base}${i}`;
     this.names.add(name);
     const id = this.nodes.length;
-    const ps = typeof params === "function" ? params(name) : params;
-    this.nodes.push({ id, name, op, inputs: [...inputs], shape, params: ps });
+    const params: Param[] = def.params(op, inShapes, name);
+    this.nodes.push({ id, name, op, inputs: [...inputs], shape, params });
     return id;
   }
 }

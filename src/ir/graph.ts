@@ -2,68 +2,16 @@
 // Every search space lowers to it; ONNX compilation, parameter/FLOP counting and the plain-TS
 // reference forward all read it. Shapes exclude the batch dimension: [C, H, W] or [F].
 
-export type Activation =
-  | "relu"
-  | "tanh"
-  | "sigmoid"
-  | "gelu"
-  | "swish"
-  | "elu"
-  | "softplus"
-  | "leaky_relu"
-  | "erf"
-  | "identity";
+import type { Op } from "./ops/index.js";
 
-export const ACTIVATIONS: readonly Activation[] = [
-  "relu",
-  "tanh",
-  "sigmoid",
-  "gelu",
-  "swish",
-  "elu",
-  "softplus",
-  "leaky_relu",
-  "erf",
-  "identity",
-];
+export { ACTIVATIONS } from "./ops/act.js";
+// Op kinds, their attributes and their rules live in ./ops (one module per op, registered in
+// ops/index.ts); `Op` is the union over that registry.
+export type { Activation, Op, OpKind, OpOfKind } from "./ops/index.js";
 
 export type Pair = readonly [number, number];
 /** Padding as [top, left, bottom, right] (ONNX order). */
 export type Pads = readonly [number, number, number, number];
-
-export type Op =
-  | { readonly kind: "input" }
-  | {
-      readonly kind: "conv";
-      readonly outChannels: number;
-      readonly kernel: Pair;
-      readonly stride: Pair;
-      readonly pads: Pads;
-      readonly dilation: Pair;
-      readonly groups: number;
-      readonly bias: boolean;
-    }
-  | { readonly kind: "batchnorm"; readonly eps: number; readonly affine: boolean }
-  | { readonly kind: "act"; readonly fn: Activation }
-  | {
-      readonly kind: "pool";
-      readonly mode: "avg" | "max";
-      readonly kernel: Pair;
-      readonly stride: Pair;
-      readonly pads: Pads;
-      readonly countIncludePad: boolean;
-    }
-  | { readonly kind: "globalAvgPool" }
-  | { readonly kind: "add" }
-  | { readonly kind: "concat" }
-  /** Keeps the first `channels` channels (NAS-Bench-101's channel truncation). */
-  | { readonly kind: "sliceChannels"; readonly channels: number }
-  | { readonly kind: "linear"; readonly outFeatures: number; readonly bias: boolean }
-  | { readonly kind: "flatten" }
-  | { readonly kind: "identity" }
-  | { readonly kind: "zero" };
-
-export type OpKind = Op["kind"];
 
 /** A learnable tensor. `fanIn` is what variance-scaling initialisers divide by. */
 export interface Param {

@@ -13,6 +13,7 @@ import {
   tensorName,
 } from "./compile.js";
 import { vjp } from "./vjp.js";
+import { intAttr } from "./writer.js";
 
 /**
  * - `cross_entropy`: mean softmax cross-entropy over the batch; one-hot labels fed as `labels` [N, K].
@@ -181,5 +182,3 @@ export function compileGradient(graph: Graph, options: GradientOptions): Gradien
   for (const id of options.extraOutputs ?? []) exposeOutput(w, graph.nodes[id]!.name, graph.nodes[id]!);
   return { bytes: w.encode(), weightInputs, outputNames: w.outputs.map((o) => o.name!) };
 }
-
-const intAttr = (name: string, i: number) => ({ name, type: 2, i });
