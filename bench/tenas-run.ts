@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { readBenchmarkTable } from "../src/benchmarks/table.js";
 import { loadDataset } from "../src/data/index.js";
 import { tenasPrune } from "../src/search/tenas.js";
+import { nb201 } from "../src/spaces/nb201.js";
 import { sharedDataPath } from "../src/util/sharedData.js";
 
 const { values: args } = parseArgs({
@@ -31,6 +32,7 @@ const dataSpec = `cifar10:${dataDir}`;
 const data = loadDataset(dataSpec, { seed: 0 }).train;
 const runtime = { threads: Number(args.threads) };
 const base = {
+  space: nb201,
   data,
   runtime,
   ntk: { batchSize: Number(args.batch) },

@@ -8,7 +8,14 @@ import { registerInfo } from "./info.js";
 import { registerPlot } from "./plot.js";
 import { registerScore } from "./score.js";
 import { registerSearch } from "./search.js";
+import { registerSpaces } from "./spaces.js";
 import { registerStudy, registerStudyPlots } from "./study.js";
+
+// A closed pipe (`nasprobe info --all | head`) ends the listing quietly, as for any Unix tool.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(0);
+  throw error;
+});
 
 const program = new Command()
   .name("nasprobe")
@@ -17,6 +24,7 @@ const program = new Command()
   .showHelpAfterError("(add --help for usage)")
   .exitOverride();
 
+registerSpaces(program);
 registerInfo(program);
 registerScore(program);
 registerCorrelate(program);

@@ -2,18 +2,19 @@
 // benchmark column with its rank correlations.
 import type { Command } from "commander";
 import { kendallTauB, spearman } from "../benchmarks/rankStats.js";
-import { readBenchmarkTable } from "../benchmarks/table.js";
 import { valueInfo } from "../metrics/index.js";
 import { type Point, scatterPlot } from "../reports/plots.js";
 import { writePlot } from "../reports/png.js";
 import { readScores, resolveMetricField } from "../reports/scores.js";
-import { benchmarkTablePath, DEFAULT_TABLE, positiveInt } from "./options.js";
+import { getSpace } from "../spaces/index.js";
+import { positiveInt, spaceTable } from "./options.js";
 
 export interface ScatterCommandOptions {
   scores: string;
+  space?: string;
   table?: string;
   metric: string;
-  column: string;
+  column?: string;
   out: string;
   xScale: string;
   title?: string;
@@ -36,11 +37,13 @@ function useLogX(xScale: string, xs: readonly number[]): boolean {
 
 /** `plot scatter`: builds the chart, writes it, and returns a one-line summary. */
 export function plotScatter(o: ScatterCommandOptions): string {
-  const tablePath = benchmarkTablePath(o.table);
+  const space = getSpace(o.space ?? "nb201");
+  const column = o.column ?? space.benchmark?.reportColumns[0];
+  if (!column) throw new Error(`space ${space.name} has no benchmark columns: pass --column`);
   const merged = readScores(o.scores);
   const field = resolveMetricField(merged.values(), o.metric, o.scores);
-  const table = readBenchmarkTable(tablePath, { required: [o.column] });
-  const truth = table.column(o.column);
+  const table = spaceTable(space, o.table, { required: [column] });
+  const truth = table.column(column);
   const points: Point[] = [];
   let notInTable = 0;
   for (const [arch, r] of merged) {
@@ -54,7 +57,7 @@ export function plotScatter(o: ScatterCommandOptions): string {
   }
   if (points.length === 0)
     throw new Error(
-      `${o.scores}: none of its ${notInTable} architectures with "${field}" is in ${tablePath}`,
+      `${o.scores}: none of its ${notInTable} architectures with "${field}" is in ${table.path}`,
     );
   const xs = points.map((p) => p.x);
   const ys = points.map((p) => p.y);
@@ -73,9 +76,9 @@ export function plotScatter(o: ScatterCommandOptions): string {
   ].join("\n");
   const lowerIsBetter = valueInfo(field)?.higherIsBetter === false;
   const svg = scatterPlot({
-    title: o.title ?? `${o.metric} vs ${o.column}`,
+    title: o.title ?? `${o.metric} vs ${column}`,
     xLabel: `${field === o.metric ? field : `${o.metric} ${field}`}${lowerIsBetter ? " (lower is better)" : ""}`,
-    yLabel: o.column,
+    yLabel: column,
     points,
     annotation,
     logX,
@@ -93,9 +96,16 @@ export function registerPlot(program: Command): Command {
     .command("scatter")
     .description("a metric against a benchmark column, annotated with Spearman ρ and Kendall τ")
     .requiredOption("--scores <file.jsonl>", "scores written by `nasprobe score`")
-    .option("--table <file.csv>", `benchmark table (default ../shared/data/${DEFAULT_TABLE})`)
+    .option("--space <name>", "the space the scores are of (its table and key column)", "nb201")
+    .option(
+      "--table <file.csv>",
+      "benchmark table (default: the space's, e.g. ../shared/data/nb201/nb201.csv)",
+    )
     .requiredOption("--metric <name>", 'metric value to plot, e.g. naswot, synflow, nngp (its "score")')
-    .option("--column <name>", "benchmark column for the y axis", "c10_test_200")
+    .option(
+      "--column <name>",
+      "benchmark column for the y axis (default: the space's first report column, c10_test_200 for nb201)",
+    )
     .requiredOption("--out <file>", "output file, .svg or .png")
     .option(
       "--x-scale <auto|linear|log>",

@@ -1,11 +1,11 @@
 // `nasprobe search`: run (or resume) a study — an algorithm, an objective, a budget — into one
 // SQLite file. Re-running the same command after a crash continues the same study.
 import type { Command } from "commander";
-import { type BenchmarkTable, readBenchmarkTable } from "../benchmarks/table.js";
+import type { BenchmarkTable } from "../benchmarks/table.js";
 import { DEFAULT_DATASET, loadDataset } from "../data/index.js";
 import { getMetric } from "../metrics/index.js";
 import { NTK_DEFAULTS } from "../metrics/ntk.js";
-import { nngpScorer, type Scorer, zeroCostScorer } from "../metrics/scorer.js";
+import { metricScorer } from "../metrics/scorer.js";
 import { getAlgorithm } from "../search/algorithms/index.js";
 import { ranked } from "../search/algorithms/ranked.js";
 import { makeObjective, metricsNeeded, type ObjectiveTerm, parseObjectives } from "../search/objective.js";
@@ -13,15 +13,15 @@ import type { Optimizer } from "../search/optimizer.js";
 import { prefilter } from "../search/prefilter.js";
 import { restrictedSpace } from "../search/restrictedSpace.js";
 import { runStudy } from "../search/study.js";
-import { TENAS_REPEATS, tenasPrune } from "../search/tenas.js";
-import { getSpace } from "../spaces/index.js";
+import { supernetOf, TENAS_REPEATS, tenasPrune } from "../search/tenas.js";
+import { loadSpace } from "../spaces/index.js";
 import type { SearchSpace } from "../spaces/space.js";
 import { readJsonl } from "../store/jsonl.js";
 import { openSqliteStudy } from "../store/sqlite.js";
 import type { StudyStore } from "../store/study.js";
 import { Rng } from "../util/random.js";
 import { VERSION } from "../version.js";
-import { benchmarkTablePath, nonNegativeInt, parseSetOptions, positiveInt } from "./options.js";
+import { nonNegativeInt, parseSetOptions, positiveInt, spaceTable } from "./options.js";
 import { progress } from "./progress.js";
 import { printStudySummary } from "./study.js";
 
@@ -55,7 +55,7 @@ export function registerSearch(program: Command): void {
   program
     .command("search")
     .description("search a space with an algorithm and an objective; the study file resumes after a crash")
-    .option("--space <name>", "search space", "nb201")
+    .option("--space <name|file>", "search space (see `nasprobe spaces`) or a space file", "nb201")
     .requiredOption(
       "--algo <name>",
       "re | de | rs | ls | reinforce | pick | nsga2 | prefilter (| tenas, see --help of the docs)",
@@ -66,7 +66,7 @@ export function registerSearch(program: Command): void {
     )
     .option(
       "--table <file.csv>",
-      "benchmark table for table: objectives (default ../shared/data/nb201/nb201.csv)",
+      "benchmark table for table: objectives (default: the space's, e.g. ../shared/data/nb201/nb201.csv)",
     )
     .option("--budget <n>", "number of queries (trials)", positiveInt("--budget"))
     .option(
@@ -109,9 +109,13 @@ export function registerSearch(program: Command): void {
     });
 }
 
-function loadTable(o: SearchOptions, needed: boolean): BenchmarkTable | undefined {
+function loadTable(
+  o: SearchOptions,
+  space: SearchSpace<unknown>,
+  needed: boolean,
+): BenchmarkTable | undefined {
   if (!needed && o.table === undefined) return undefined;
-  return readBenchmarkTable(benchmarkTablePath(o.table));
+  return spaceTable(space, o.table);
 }
 
 /** Scorers for the training-free terms; `overrides` holds `--set` options by metric. */
@@ -130,8 +134,7 @@ function scorerFor(
   };
   const metrics = metricsNeeded(terms);
   return {
-    nngp: terms.some((t) => t.kind === "nngp") ? nngpScorer(common) : undefined,
-    metrics: metrics.length > 0 ? zeroCostScorer({ ...common, metrics, overrides }) : undefined,
+    metrics: metrics.length > 0 ? metricScorer({ ...common, metrics, overrides }) : undefined,
   };
 }
 
@@ -139,12 +142,11 @@ async function runSearch(o: SearchOptions): Promise<void> {
   if (o.algo === "tenas") o.budget ??= 1; // its one answer
   if (o.budget === undefined && o.costBudget === undefined)
     throw new Error("search needs --budget N (queries) or --cost-budget EPOCHS");
-  const space = getSpace(o.space);
+  const space = await loadSpace(o.space);
   const terms = parseObjectives(o.objective);
   const isPrefilter = o.algo === "prefilter";
   const isTenas = o.algo === "tenas";
-  if (isTenas && o.space !== "nb201")
-    throw new Error("--algo tenas prunes the NB201 supernet; use --space nb201");
+  if (isTenas) supernetOf(space); // "not available for this space" before any work
   const algorithm = getAlgorithm(
     isPrefilter ? (o.inner === "rank" ? "rs" : o.inner) : isTenas ? "rs" : o.algo,
   );
@@ -165,7 +167,7 @@ async function runSearch(o: SearchOptions): Promise<void> {
       ...(isTenas
         ? { tenas: { repeats: TENAS_REPEATS, batchSize: NTK_DEFAULTS.batchSize } }
         : { [algorithm.name]: algorithm.defaults }),
-      ...Object.fromEntries(metricOwners.map((m) => [m, getMetric(m).defaults as Record<string, unknown>])),
+      ...Object.fromEntries(metricOwners.map((m) => [m, getMetric(m)])),
     },
     (item, owner) => `--set ${item}: ${owner} is neither the algorithm nor an objective metric`,
   );
@@ -174,6 +176,7 @@ async function runSearch(o: SearchOptions): Promise<void> {
 
   const table = loadTable(
     o,
+    space,
     terms.some((t) => t.kind === "table"),
   );
   const scorers = scorerFor(o, space, terms, metricOptions);
@@ -210,7 +213,7 @@ async function runSearch(o: SearchOptions): Promise<void> {
   try {
     let searchSpace: SearchSpace<unknown> = space;
     let order: string[] | undefined;
-    if (isTenas) order = [await runTenas(o, store, set.tenas ?? {})];
+    if (isTenas) order = [await runTenas(o, space, store, set.tenas ?? {})];
     if (prefilterTerm) {
       order = await runPrefilter(o, store, space, prefilterTerm, metricOptions);
       searchSpace = restrictedSpace(space, order);
@@ -248,7 +251,7 @@ async function runSearch(o: SearchOptions): Promise<void> {
     } finally {
       bar.stop();
     }
-    await printStudySummary(store, table);
+    await printStudySummary(store, table, space);
   } finally {
     await store.close();
   }
@@ -268,7 +271,6 @@ async function runPrefilter(
     for (const r of readJsonl<Record<string, unknown>>(o.prefilterScores)) {
       const v = r[term.valueName];
       if (typeof r.arch_str !== "string") throw new Error(`${o.prefilterScores}: a record has no arch_str`);
-      if (term.kind === "nngp" && r.metric !== "nngp") continue;
       if (typeof v === "number" || v === null) scores.set(space.format(space.parse(r.arch_str)), v);
     }
     if (scores.size === 0) throw new Error(`${o.prefilterScores} has no "${term.valueName}" values`);
@@ -296,7 +298,7 @@ async function runPrefilter(
       valueName: term.valueName,
       higherIsBetter,
       keep: o.keep,
-      scorer: (scorer.nngp ?? scorer.metrics) as Scorer,
+      scorer: scorer.metrics!,
       onScored: (_, v) => bar.tick(`${term.valueName} ${v ?? "NaN"}`),
     });
   } finally {
@@ -305,12 +307,13 @@ async function runPrefilter(
 }
 
 /**
- * TE-NAS prunes the NB201 supernet once (minutes; not resumable midway) and its answer is stored in
+ * TE-NAS prunes the space's supernet once (minutes; not resumable midway) and its answer is stored in
  * the study, so a re-run evaluates it without pruning again. The study then holds one trial: the
  * found architecture under the objective.
  */
 async function runTenas(
   o: SearchOptions,
+  space: SearchSpace<unknown>,
   store: StudyStore,
   options: { repeats?: number; batchSize?: number },
 ): Promise<string> {
@@ -320,6 +323,7 @@ async function runTenas(
   const data = loadDataset(o.data, { seed: o.dataSeed, trainCount: 1000 }).train;
   process.stderr.write("TE-NAS: pruning the supernet (3 rounds)\n");
   const result = await tenasPrune({
+    space,
     data,
     seed: o.seed,
     runtime: o.threads ? { threads: o.threads } : {},

@@ -8,17 +8,15 @@ import { writePlot } from "../reports/png.js";
 import { type ObjectiveTerm, parseObjectives } from "../search/objective.js";
 import { nonDominatedFronts } from "../search/pareto.js";
 import { bestTrialIndex } from "../search/study.js";
+import { loadSpace } from "../spaces/index.js";
+import type { SearchSpace } from "../spaces/space.js";
 import { openSqliteStudy } from "../store/sqlite.js";
 import type { StudyStore, Trial } from "../store/study.js";
 
 /** Benchmark columns printed beside the best architecture when the study's table has them. */
-const REPORT_COLUMNS = ["c10_test_200", "c100_test_200", "in16_test_200", "flops_c10_M", "params_c10_M"];
 
-/** Column name of each objective in exports: the table column, `nngp`, or the metric value. */
-export const objectiveKey = (spec: string): string => {
-  const term = parseObjectives(spec)[0]!;
-  return term.kind === "nngp" ? "nngp" : term.valueName;
-};
+/** Column name of each objective in exports: the table column or the metric value (NNGP's `score`). */
+export const objectiveKey = (spec: string): string => parseObjectives(spec)[0]!.valueName;
 
 async function openExisting(path: string): Promise<{ store: StudyStore; specs: readonly string[] }> {
   const store = openSqliteStudy(path, { mustExist: true });
@@ -41,9 +39,14 @@ export function registerStudy(program: Command): void {
       try {
         const info = (await store.info())!;
         const tablePath = info.config.evaluation.table;
+        // The study's space says how its table is keyed and what to report; a space file that has
+        // moved since only costs the table columns.
+        const space = await loadSpace(info.config.space).catch(() => undefined);
         const table =
-          typeof tablePath === "string" && existsSync(tablePath) ? readBenchmarkTable(tablePath) : undefined;
-        await printStudySummary(store, table);
+          typeof tablePath === "string" && existsSync(tablePath)
+            ? readBenchmarkTable(tablePath, space?.benchmark ? { keyColumn: space.benchmark.keyColumn } : {})
+            : undefined;
+        await printStudySummary(store, table, space);
       } finally {
         await store.close();
       }
@@ -117,7 +120,11 @@ export function formatTrials(
   return `${[columns.join(","), ...lines].join("\n")}\n`;
 }
 
-export async function printStudySummary(store: StudyStore, table?: BenchmarkTable): Promise<void> {
+export async function printStudySummary(
+  store: StudyStore,
+  table?: BenchmarkTable,
+  space?: SearchSpace<unknown>,
+): Promise<void> {
   const info = (await store.info())!;
   const trials = await store.trials();
   const terms = info.config.objectives.map((s) => parseObjectives(s)[0]!);
@@ -133,7 +140,7 @@ export async function printStudySummary(store: StudyStore, table?: BenchmarkTabl
   const tableRow = (archStr: string) => {
     const row = table?.indexOf(archStr);
     if (!table || row === undefined) return "";
-    const cols = REPORT_COLUMNS.filter((c) => table.has(c));
+    const cols = (space?.benchmark?.reportColumns ?? []).filter((c) => table.has(c));
     return cols.map((c) => `${c} ${table.column(c)[row]}`).join(", ");
   };
   if (terms.length === 1) {

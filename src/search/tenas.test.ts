@@ -1,11 +1,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { gaussianImages } from "../metrics/testData.js";
-import { NB201_EDGES, type NB201_OPS, parseNb201 } from "../spaces/nb201.js";
-import { chooseTenasPrunes, pyRound, roundTo, TENAS_OPS, tenasPrune } from "./tenas.js";
+import { NB201_EDGES, type NB201_OPS, nb201, parseNb201 } from "../spaces/nb201.js";
+import { chooseTenasPrunes, pyRound, roundTo, tenasPrune } from "./tenas.js";
+
+const TENAS_OPS = nb201.supernet!.ops;
 
 const data = gaussianImages(24, [3, 8, 8], 10, 7);
 const TINY = {
+  space: nb201,
   data,
   runtime: { threads: 1 },
   ntk: { batchSize: 4 },

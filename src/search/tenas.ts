@@ -52,27 +52,18 @@ import { reluInputs } from "../metrics/naswot.js";
 import { NTK_DEFAULTS, type NtkOptions, perSampleGradients } from "../metrics/ntk.js";
 import { NodeProbe, newTimings } from "../onnx/forward.js";
 import type { RuntimeOptions } from "../onnx/runtime.js";
-import { formatNb201, NB201_EDGES, type Nb201Arch, type Nb201Op } from "../spaces/nb201.js";
-import {
-  buildNb201Supernet,
-  type EdgeWeighting,
-  type Nb201OpSets,
-  ntkParams,
-  supernetWeights,
-  THIN_INPUT_SHAPE,
-  teNasThinSupernet,
-} from "../spaces/nb201Supernet.js";
+import type { SearchSpace } from "../spaces/space.js";
+import { type EdgeWeighting, ntkParams, type OpSets, supernetWeights } from "../spaces/supernet.js";
 import { Rng } from "../util/random.js";
 
-/** The ops every edge starts with: NB201's without "none" (prune_tenas.py l.75). */
 /** Repeats of both measurements per candidate (prune_launch.py --repeat 3). */
 export const TENAS_REPEATS = 3;
 
-export const TENAS_OPS: readonly Nb201Op[] = ["skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"];
-
 export type TenasLinearRegionOptions = Pick<LinearRegionOptions, "batchSize" | "batches" | "init">;
 
-export interface TenasOptions {
+export interface TenasOptions<A = unknown> {
+  /** The space whose supernet is pruned (it must declare the `supernet` hook). */
+  readonly space: SearchSpace<A>;
   /** Labelled, normalised images; NTK batches are seeded samples of it, crops are cut from it. */
   readonly data: ImageSet;
   readonly seed: number;
@@ -89,8 +80,8 @@ export interface TenasOptions {
   readonly cellsPerStage?: number;
   /** Decimal places of each change and significant digits of the sort key (reference 3). */
   readonly precision?: number;
-  /** The ops every edge starts with (default TENAS_OPS). */
-  readonly ops?: readonly Nb201Op[];
+  /** The ops every edge starts with (default: the space's supernet hook's). */
+  readonly ops?: readonly string[];
   /** How an edge combines its alive ops (default "mean", the reference's softmax of equal α). */
   readonly edgeWeighting?: EdgeWeighting;
   /** After each round, with what it pruned. */
@@ -106,15 +97,15 @@ export interface TenasSettings {
   readonly channels: number;
   readonly cellsPerStage: number;
   readonly precision: number;
-  readonly ops: readonly Nb201Op[];
+  readonly ops: readonly string[];
   readonly edgeWeighting: EdgeWeighting;
 }
 
 /** One edge's pruning in a round: the op removed and the supernet's measurements without it. */
 export interface TenasPruneStep {
-  /** Edge index (NB201_EDGES order). */
+  /** Edge index (the space's edge order). */
   readonly edge: number;
-  readonly pruned: Nb201Op;
+  readonly pruned: string;
   /** Mean NTK condition number of the supernet without the op, over the repeats. */
   readonly ntkCond: number;
   /** Mean linear-region count of the thin supernet without the op, over the repeats. */
@@ -132,7 +123,7 @@ export interface TenasRoundInfo {
   readonly round: number;
   readonly pruned: readonly TenasPruneStep[];
   /** Alive ops per edge after this round. */
-  readonly opSets: Nb201OpSets;
+  readonly opSets: OpSets;
   /** The current supernet's mean κ and region count in this round (before pruning). */
   readonly originNtkCond: number;
   readonly originLinearRegions: number;
@@ -143,15 +134,15 @@ export interface TenasRoundInfo {
 export interface TenasEvaluationInfo {
   readonly round: number;
   readonly edge: number;
-  readonly op: Nb201Op;
+  readonly op: string;
   /** Candidates measured so far, this one included, and this round's total. */
   readonly done: number;
   readonly roundTotal: number;
   readonly seconds: number;
 }
 
-export interface TenasResult {
-  readonly arch: Nb201Arch;
+export interface TenasResult<A = unknown> {
+  readonly arch: A;
   readonly archStr: string;
   readonly rounds: Array<TenasPruneStep[]>;
   /** Candidates (supernet minus one op) measured: Σ over rounds of the alive ops on undecided edges. */
@@ -191,7 +182,7 @@ export function roundTo(x: number, precision: number, eps = 1e-8): number {
 
 interface Candidate {
   readonly edge: number;
-  readonly op: Nb201Op;
+  readonly op: string;
   readonly ntkCond: number;
   readonly linearRegions: number;
   readonly ntkChange: number;
@@ -215,7 +206,7 @@ function denseRanks(sorted: readonly Candidate[], value: (c: Candidate) => numbe
 export function chooseTenasPrunes(
   candidates: readonly Omit<Candidate, "ntkCond" | "linearRegions">[],
   precision = 3,
-): Array<{ edge: number; op: Nb201Op; ntkRank: number; regionsRank: number }> {
+): Array<{ edge: number; op: string; ntkRank: number; regionsRank: number }> {
   const cs = candidates.map((c) => ({ ntkCond: Number.NaN, linearRegions: Number.NaN, ...c }));
   // NaN sorts as the least prunable: last for NTK (descending), last for regions (ascending).
   const ntkKey = (c: Candidate) => (Number.isNaN(c.ntkChange) ? -Infinity : roundTo(c.ntkChange, precision));
@@ -309,7 +300,14 @@ async function regionCount(
   }
 }
 
-function resolveSettings(o: TenasOptions): TenasSettings {
+/** The space's supernet hook, or the error saying TE-NAS is not available there. */
+export function supernetOf<A>(space: SearchSpace<A>) {
+  if (!space.supernet)
+    throw new Error(`TE-NAS is not available for space ${space.name}: it declares no supernet to prune`);
+  return space.supernet;
+}
+
+function resolveSettings<A>(o: TenasOptions<A>): TenasSettings {
   const settings: TenasSettings = {
     ntk: { ...NTK_DEFAULTS, ...o.ntk },
     linearRegions: {
@@ -321,7 +319,7 @@ function resolveSettings(o: TenasOptions): TenasSettings {
     channels: o.channels ?? 3,
     cellsPerStage: o.cellsPerStage ?? 1,
     precision: o.precision ?? 3,
-    ops: [...(o.ops ?? TENAS_OPS)],
+    ops: [...(o.ops ?? supernetOf(o.space).ops)],
     edgeWeighting: o.edgeWeighting ?? "mean",
   };
   const positive = {
@@ -342,13 +340,14 @@ function resolveSettings(o: TenasOptions): TenasSettings {
 }
 
 /**
- * TE-NAS pruning from the NB201 supernet: rounds of measuring, for every alive op on every edge
+ * TE-NAS pruning from the space's supernet (NB201's in the reference): rounds of measuring, for every alive op on every edge
  * with more than one, the supernet without it; each round prunes one op per such edge, until one
  * op per edge is left (see the notes at the top of this file). Deterministic given the seed.
  */
-export async function tenasPrune(options: TenasOptions): Promise<TenasResult> {
+export async function tenasPrune<A>(options: TenasOptions<A>): Promise<TenasResult<A>> {
   const start = performance.now();
   const s = resolveSettings(options);
+  const supernet = supernetOf(options.space);
   const { data, seed, runtime } = options;
   const seconds = () => (performance.now() - start) / 1000;
   const buildOptions = {
@@ -361,9 +360,9 @@ export async function tenasPrune(options: TenasOptions): Promise<TenasResult> {
   const size = imageSize(data);
 
   /** Per repeat: κ and region count of the supernet with `opSets`, at round `round`'s weights and inputs. */
-  async function measure(opSets: Nb201OpSets, round: number, inputs: RoundInputs): Promise<Measurement> {
-    const graph = buildNb201Supernet(opSets, buildOptions);
-    const thin = teNasThinSupernet(opSets, data.numClasses, s.edgeWeighting);
+  async function measure(opSets: OpSets, round: number, inputs: RoundInputs): Promise<Measurement> {
+    const graph = supernet.build(opSets, buildOptions);
+    const thin = supernet.thin(opSets, data.numClasses, s.edgeWeighting);
     const cond: number[] = [];
     const regions: number[] = [];
     for (let r = 0; r < s.repeats; r++) {
@@ -390,7 +389,7 @@ export async function tenasPrune(options: TenasOptions): Promise<TenasResult> {
       const rng = new Rng(seed, "tenas-lr-inputs", round, r);
       crops.push(
         Array.from({ length: s.linearRegions.batches }, () =>
-          randomCrops(data, THIN_INPUT_SHAPE, s.linearRegions.batchSize, rng),
+          randomCrops(data, supernet.thinInputShape, s.linearRegions.batchSize, rng),
         ),
       );
     }
@@ -398,7 +397,7 @@ export async function tenasPrune(options: TenasOptions): Promise<TenasResult> {
   }
 
   const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  let opSets: Nb201OpSets = NB201_EDGES.map(() => [...s.ops]);
+  let opSets: OpSets = Array.from({ length: supernet.edges }, () => [...s.ops]);
   const rounds: TenasPruneStep[][] = [];
   let evaluations = 0;
   let measurements = 0;
@@ -457,10 +456,10 @@ export async function tenasPrune(options: TenasOptions): Promise<TenasResult> {
       seconds: seconds(),
     });
   }
-  const arch = opSets.map((ops) => ops[0]!);
+  const arch = supernet.arch(opSets.map((ops) => ops[0]!));
   return {
     arch,
-    archStr: formatNb201(arch),
+    archStr: options.space.format(arch),
     rounds,
     evaluations,
     ntkRuns: measurements * s.repeats,

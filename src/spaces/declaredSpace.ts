@@ -17,6 +17,7 @@ import {
 } from "./declaration.js";
 import type { BenchmarkHook, BuildOptions, Decoded, SearchSpace } from "./space.js";
 import { SpaceError } from "./space.js";
+import type { SupernetHook } from "./supernet.js";
 
 /** Spaces at most this large (before canonical forms merge duplicates) can be listed. */
 const ENUMERABLE = 2_000_000;
@@ -40,6 +41,7 @@ export interface SpaceDeclaration<Arch extends Value> {
   parse?(text: string): Arch;
   thinNetwork?(arch: Arch, numClasses: number): Graph;
   describe?(arch: Arch): Readonly<Record<string, string | number>>;
+  readonly supernet?: SupernetHook<Arch>;
   readonly benchmark?: BenchmarkHook<Arch>;
   flops?(graph: Graph): number;
 }
@@ -145,6 +147,7 @@ export function declareSpace<Arch extends Value>(d: SpaceDeclaration<Arch>): Sea
     },
     ...(d.thinNetwork ? { thinNetwork: d.thinNetwork } : {}),
     ...(d.describe ? { describe: d.describe } : {}),
+    ...(d.supernet ? { supernet: d.supernet } : {}),
     ...(d.benchmark ? { benchmark: d.benchmark } : {}),
     ...(d.flops ? { flops: d.flops } : {}),
   };

@@ -4,6 +4,7 @@ import { GraphBuilder, type Ref } from "../ir/builder.js";
 import type { Graph } from "../ir/graph.js";
 import { list, oneOf } from "./declaration.js";
 import { declareSpace } from "./declaredSpace.js";
+import { buildNb201Supernet, type Nb201OpSets, teNasThinSupernet } from "./nb201Supernet.js";
 import { type BuildOptions, type SearchSpace, SpaceError } from "./space.js";
 
 export const NB201_OPS = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"] as const;
@@ -208,6 +209,16 @@ export const nb201: SearchSpace<Nb201Arch> = declareSpace<Nb201Arch>({
   build: buildNb201,
   defaultBuild: { inputShape: [3, 32, 32], numClasses: 10 },
   thinNetwork: nb201ThinNetwork,
+  // Arrow functions, not references: nb201Supernet.ts imports this module (a cycle that is safe
+  // only while neither module touches the other's bindings at load time).
+  supernet: {
+    edges: NUM_EDGES,
+    ops: ["skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"], // NB201's without none (prune_tenas.py l.75)
+    build: (opSets, o) => buildNb201Supernet(opSets as Nb201OpSets, o),
+    thin: (opSets, numClasses, weighting) => teNasThinSupernet(opSets as Nb201OpSets, numClasses, weighting),
+    thinInputShape: NB201_THIN_INPUT_SHAPE,
+    arch: (ops) => parseNb201(formatNb201(ops as Nb201Arch)),
+  },
   benchmark: {
     table: "nb201/nb201.csv",
     keyColumn: "arch_str",

@@ -4,10 +4,9 @@ import { flops, paramCount } from "../ir/cost.js";
 import { allParams } from "../ir/graph.js";
 import { initWeights } from "../ir/init.js";
 import { referenceForward } from "../ir/referenceForward.js";
-import { teNasThinNb201 } from "../metrics/linearRegions.js";
 import { forwardOutput, newTimings } from "../onnx/forward.js";
 import { Rng } from "../util/random.js";
-import { buildNb201, NB201_EDGES, NB201_OPS, type Nb201Arch, nb201 } from "./nb201.js";
+import { buildNb201, NB201_EDGES, NB201_OPS, type Nb201Arch, nb201, nb201ThinNetwork } from "./nb201.js";
 import {
   buildNb201Supernet,
   isEdgeScale,
@@ -80,10 +79,10 @@ test("one op per edge: same logits as buildNb201 at the same weights (ONNX Runti
   }
 });
 
-test("thin supernet with one op per edge is linearRegions.ts's thin network", () => {
+test("thin supernet with one op per edge is the space's thin network (nb201ThinNetwork)", () => {
   for (const arch of ARCHS) {
     const a = teNasThinSupernet(opSetsOf(arch));
-    const b = teNasThinNb201(arch);
+    const b = nb201ThinNetwork(arch);
     assert.deepEqual(
       a.nodes.map((n) => [n.op, n.inputs, n.shape]),
       b.nodes.map((n) => [n.op, n.inputs, n.shape]),

@@ -13,11 +13,11 @@
 // two at identical weights). With one op per edge the network is buildNb201's, node for node, up
 // to those scope names (nb201Supernet.test.ts).
 import { GraphBuilder, type Ref } from "../ir/builder.js";
-import type { Graph, Node } from "../ir/graph.js";
-import { type InitScheme, initWeights } from "../ir/init.js";
+import type { Graph } from "../ir/graph.js";
 import {
   NB201_EDGES,
   NB201_OPS,
+  NB201_THIN_INPUT_SHAPE,
   type Nb201Arch,
   type Nb201MacroOptions,
   type Nb201Op,
@@ -26,15 +26,19 @@ import {
   nb201Macro,
 } from "./nb201.js";
 import type { BuildOptions } from "./space.js";
+import {
+  type EdgeWeighting,
+  edgeScaleCount,
+  isEdgeScale,
+  ntkParams,
+  setEdgeScales,
+  supernetWeights,
+} from "./supernet.js";
+
+export { type EdgeWeighting, edgeScaleCount, isEdgeScale, ntkParams, setEdgeScales, supernetWeights };
 
 /** The alive ops of each edge, in NB201_EDGES order. */
 export type Nb201OpSets = readonly (readonly Nb201Op[])[];
-
-/**
- * `mean`: edge = (1/k)·Σ of its k alive ops, as TE-NAS's supernet (softmax of equal α); "none"
- * counts in k but adds nothing. `sum`: edge = Σ of its alive ops.
- */
-export type EdgeWeighting = "mean" | "sum";
 
 export interface Nb201SupernetOptions {
   /** Default "mean" (the TE-NAS reference). */
@@ -93,9 +97,6 @@ export function buildNb201Supernet(
   return nb201Macro(options, (b, x, width) => nb201SupernetCell(b, x, opSets, width, weighting));
 }
 
-/** Input of TE-NAS's thin network: 1000 random one-channel 3×3 crops per batch. */
-export const THIN_INPUT_SHAPE: readonly number[] = [1, 3, 3];
-
 /**
  * TE-NAS's thin supernet for counting linear regions (prune_tenas.py model_config_thin: C=1, N=1,
  * depth=1, use_stem=False): one supernet cell on a 1×3×3 input, then BN + ReLU, global pooling and
@@ -106,47 +107,11 @@ export function teNasThinSupernet(
   numClasses = 10,
   weighting: EdgeWeighting = "mean",
 ): Graph {
-  const b = new GraphBuilder(THIN_INPUT_SHAPE);
-  const out = b.within("s0c0", () => nb201SupernetCell(b, b.input, opSets, THIN_INPUT_SHAPE[0]!, weighting));
+  const b = new GraphBuilder(NB201_THIN_INPUT_SHAPE);
+  const out = b.within("s0c0", () =>
+    nb201SupernetCell(b, b.input, opSets, NB201_THIN_INPUT_SHAPE[0]!, weighting),
+  );
   const features = b.within("head", () => b.globalAvgPool(b.relu(b.batchNorm(out))));
   const logits = b.within("head", () => b.linear(features, numClasses));
   return b.build({ features, logits });
-}
-
-/** The k an edge scale divides by, from its scope (`mean<k>`), or undefined for any other node. */
-export function edgeScaleCount(node: Node): number | undefined {
-  if (node.op.kind !== "conv") return undefined;
-  const m = /^mean(\d+)$/.exec(node.name.split("/").at(-2) ?? "");
-  return m ? Number(m[1]) : undefined;
-}
-
-/** Whether a node is an edge's 1/k scaling conv (constant weights, not a trainable parameter). */
-export function isEdgeScale(node: Node): boolean {
-  return edgeScaleCount(node) !== undefined;
-}
-
-/** Sets every edge scale's weights to 1/k (k = the edge's op count, "none" included). */
-export function setEdgeScales(graph: Graph, weights: Map<string, Float32Array>): Map<string, Float32Array> {
-  for (const node of graph.nodes) {
-    const k = edgeScaleCount(node);
-    if (k !== undefined) weights.set(`${node.name}.weight`, new Float32Array(node.shape[0]!).fill(1 / k));
-  }
-  return weights;
-}
-
-/** initWeights(graph, scheme, seed, ...labels) with the edge scales set to their constants. */
-export function supernetWeights(
-  graph: Graph,
-  scheme: InitScheme,
-  seed: number,
-  ...labels: Array<string | number>
-): Map<string, Float32Array> {
-  return setEdgeScales(graph, initWeights(graph, scheme, seed, ...labels));
-}
-
-/** Names of the trainable "weight" parameters (conv, linear, BN γ) that TE-NAS's NTK differentiates. */
-export function ntkParams(graph: Graph): string[] {
-  return graph.nodes
-    .filter((n) => !isEdgeScale(n))
-    .flatMap((n) => n.params.filter((p) => p.role === "weight" || p.role === "bn_gamma").map((p) => p.name));
 }

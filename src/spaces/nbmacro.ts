@@ -179,6 +179,7 @@ export const nbmacro: SearchSpace<NbMacroArch> = declareSpace<NbMacroArch>({
   benchmark: {
     table: "nbmacro/nbmacro_acc_dev.csv",
     keyColumn: "arch",
+    flopsUnit: "count",
     reportColumns: ["mean_acc", "std"],
     defaultObjective: "mean_acc",
     epochCost(column: string) {

@@ -4,6 +4,7 @@
 // the thin network for linear regions, a supernet for TE-NAS, its benchmark table and FLOP counting.
 import type { Graph } from "../ir/graph.js";
 import type { Rng } from "../util/random.js";
+import type { SupernetHook } from "./supernet.js";
 
 export interface BuildOptions {
   /** Per-sample input shape, e.g. [C, H, W] for images or [F] for flat inputs. */
@@ -36,6 +37,8 @@ export interface SearchSpace<Arch> {
   flops?(graph: Graph): number;
   /** TE-NAS's thin network for counting linear regions; absent means "score the network as built". */
   thinNetwork?(arch: Arch, numClasses: number): Graph;
+  /** The supernet TE-NAS prunes; absent where the space has none (TE-NAS is then not available). */
+  readonly supernet?: SupernetHook<Arch>;
   /** Further facts `nasprobe info` prints for an architecture (e.g. NB101's module hash). */
   describe?(arch: Arch): Readonly<Record<string, string | number>>;
   /** The benchmark table whose rows this space's architectures join, when there is one. */
@@ -51,6 +54,8 @@ export interface BenchmarkHook<Arch> {
   key?(arch: Arch): string;
   /** Parses a key as it appears in the table (default: `parse`). */
   parseKey?(key: string): Arch;
+  /** How the table writes FLOPs, which `info` follows: millions (default) or a plain count. */
+  readonly flopsUnit?: "M" | "count";
   /** Columns `search` prints for its best trials. */
   readonly reportColumns: readonly string[];
   /** The default `table:` objective column. */
