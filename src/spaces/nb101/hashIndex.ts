@@ -69,9 +69,17 @@ export function loadHashIndex(options: { cacheDir?: string } = {}): Nb101HashInd
       // read-only cache location: keep the in-memory index
     }
   }
+  return makeHashIndex(packed, digests, source);
+}
+
+/** An index over any packed cells and their digests (hashAll order). */
+export function makeHashIndex(
+  packed: Uint32Array,
+  digests: Buffer,
+  source: "cache" | "computed" = "computed",
+): Nb101HashIndex {
   const byHash = new Map<string, number>();
   for (let i = 0; i < packed.length; i++) byHash.set(digests.toString("hex", 16 * i, 16 * i + 16), i);
-  const all = digests;
   return {
     size: packed.length,
     source,
@@ -80,7 +88,7 @@ export function loadHashIndex(options: { cacheDir?: string } = {}): Nb101HashInd
       return i === undefined ? undefined : unpackCell(packed[i]!);
     },
     hashAt(index) {
-      return all.toString("hex", 16 * index, 16 * index + 16);
+      return digests.toString("hex", 16 * index, 16 * index + 16);
     },
   };
 }

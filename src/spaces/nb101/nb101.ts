@@ -17,17 +17,22 @@ import {
   pairIndex,
 } from "./cell.js";
 import { allPacked, unpackCell } from "./enumerate.js";
-import { hashIndex } from "./hashIndex.js";
+import { hashIndex, type Nb101HashIndex } from "./hashIndex.js";
 import { buildNb101, nb101Flops } from "./network.js";
 
 export const NB101_SIZE = 423_624;
 
 const HASH_RE = /^[0-9a-fA-F]{32}$/;
 
-export function parseNb101(text: string): Nb101Cell {
+/**
+ * Parses cell JSON (validated, pruned, canonicalised) or a hash. A hash needs the index of the whole
+ * space (hashIndex.ts: cached on disk, ~30 s to build the first time); `index` lets tests pass a
+ * smaller one.
+ */
+export function parseNb101(text: string, index: () => Nb101HashIndex = hashIndex): Nb101Cell {
   const trimmed = text.trim();
   if (HASH_RE.test(trimmed)) {
-    const cell = hashIndex().lookup(trimmed);
+    const cell = index().lookup(trimmed);
     if (!cell) throw new SpaceError(`NB101 hash ${trimmed} is not in the space`);
     return cell;
   }
@@ -168,7 +173,7 @@ export const nb101: SearchSpace<Nb101Cell> = {
   description:
     "NAS-Bench-101: 423,624 cells (≤7 vertices, ≤9 edges; conv3x3, conv1x1, maxpool3x3), stem 128, 3 stacks × 3 cells",
   size: NB101_SIZE,
-  parse: parseNb101,
+  parse: (text) => parseNb101(text),
   format: formatNb101,
   sample(rng: Rng): Nb101Cell {
     // Uniform over isomorphism classes: the enumeration holds exactly one cell per class.
