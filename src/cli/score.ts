@@ -1,11 +1,22 @@
-// `nasprobe score`: score architectures with a training-free metric into a JSON-lines file.
+// `nasprobe score`: score architectures with training-free metrics into a JSON-lines file. Every
+// metric, NNGP included, goes through the Metric contract: `--set metric.option=value` and NNGP's
+// own flags become option overrides, checked before any work.
 import type { Command } from "commander";
 import { DEFAULT_DATASET } from "../data/index.js";
-import { INIT_SCHEMES, type InitScheme } from "../ir/init.js";
+import { INIT_SCHEMES } from "../ir/init.js";
 import { getMetric, METRIC_NAMES } from "../metrics/index.js";
 import type { MetricValueInfo } from "../metrics/metric.js";
-import { NNGP_DEFAULTS, NNGP_PRESETS, type NngpBatchNorm } from "../metrics/nngp.js";
-import { type ArchScore, nngpScorer, type Scorer, zeroCostScorer } from "../metrics/scorer.js";
+import { NNGP_DEFAULTS, NNGP_PRESETS, type NngpOptions, nngp } from "../metrics/nngp.js";
+import { resolveOptions } from "../metrics/options.js";
+import {
+  type ArchScore,
+  type MetricOverrides,
+  metricScorer,
+  recordedSettings,
+  recordGroups,
+  resolveMetrics,
+  type Scorer,
+} from "../metrics/scorer.js";
 import { getSpace } from "../spaces/index.js";
 import { JsonlWriter, readJsonl } from "../store/jsonl.js";
 import { Rng } from "../util/random.js";
@@ -23,16 +34,26 @@ interface ScoreOptions {
   data: string;
   dataSeed: number;
   out: string;
-  preset: keyof typeof NNGP_PRESETS;
+  preset?: string;
   nTrain?: number;
   nVal?: number;
   ensemble?: number;
-  bn: NngpBatchNorm;
-  init: InitScheme;
+  bn?: string;
+  init?: string;
   threads?: number;
   set: string[];
-  batchSize: number;
+  batchSize?: number;
 }
+
+/** NNGP's own flags: the option each sets. */
+const NNGP_FLAGS = [
+  ["nTrain", "--n-train", "nTrain"],
+  ["nVal", "--n-val", "nVal"],
+  ["ensemble", "--ensemble", "ensemble"],
+  ["bn", "--bn", "batchNorm"],
+  ["init", "--init", "init"],
+  ["batchSize", "--batch-size", "batchSize"],
+] as const satisfies ReadonlyArray<readonly [keyof ScoreOptions, string, keyof NngpOptions]>;
 
 export function registerScore(program: Command): void {
   program
@@ -67,27 +88,43 @@ export function registerScore(program: Command): void {
       "--out <file.jsonl>",
       "results file; appended to, and architectures already in it are skipped",
     )
-    .option("--preset <name>", `settings preset: ${Object.keys(NNGP_PRESETS).join(" | ")}`, "default")
-    .option("--n-train <n>", "labelled images the kernel regression fits", positiveInt("--n-train"))
-    .option("--n-val <n>", "validation images", positiveInt("--n-val"))
-    .option("--ensemble <n>", "random networks averaged into the kernel", positiveInt("--ensemble"))
+    .option(
+      "--preset <name>",
+      `nngp settings preset: ${Object.keys(NNGP_PRESETS).join(" | ")} (default: default)`,
+    )
+    .option(
+      "--n-train <n>",
+      `nngp: labelled images the kernel regression fits (nngp.nTrain, default ${NNGP_DEFAULTS.nTrain})`,
+      positiveInt("--n-train"),
+    )
+    .option(
+      "--n-val <n>",
+      `nngp: validation images (nngp.nVal, default ${NNGP_DEFAULTS.nVal})`,
+      positiveInt("--n-val"),
+    )
+    .option(
+      "--ensemble <n>",
+      `nngp: random networks averaged into the kernel (default ${NNGP_DEFAULTS.ensemble})`,
+      positiveInt("--ensemble"),
+    )
     .option(
       "--bn <mode>",
-      "batch norm: reference (one moving-stat update, then inference) | train",
-      "reference",
+      "nngp batch norm: reference (one moving-stat update, then inference) | train (default: reference)",
     )
-    .option("--init <scheme>", `weight init: ${INIT_SCHEMES.join(" | ")}`, NNGP_DEFAULTS.init)
+    .option(
+      "--init <scheme>",
+      `nngp weight init: ${INIT_SCHEMES.join(" | ")} (default: ${NNGP_DEFAULTS.init})`,
+    )
     .option(
       "--set <metric.option=value...>",
-      "override a metric option, e.g. ntk.batchSize=32 (see each metric's defaults)",
+      "override a metric option, e.g. ntk.batchSize=32, nngp.epsilons=1e-3,1e-2 (checked against the metric's schema)",
       [],
     )
     .option("--threads <n>", "ONNX Runtime intra-op threads (default: all cores)", positiveInt("--threads"))
     .option(
       "--batch-size <n>",
-      "images per ONNX Runtime call",
+      `nngp: images per ONNX Runtime call (default ${NNGP_DEFAULTS.batchSize})`,
       positiveInt("--batch-size"),
-      NNGP_DEFAULTS.batchSize,
     )
     .action(async (o: ScoreOptions) => {
       await runScore(o);
@@ -100,11 +137,48 @@ async function runScore(o: ScoreOptions): Promise<void> {
     .map((m) => m.trim())
     .filter((m) => m.length > 0);
   if (names.length === 0) throw new Error("--metric is empty");
-  const others = names.filter((m) => m !== "nngp");
-  for (const m of others) getMetric(m); // fail on a bad name before any work
+  if (new Set(names).size !== names.length) throw new Error(`--metric repeats a metric: ${o.metric}`);
+  const overrides = metricOverrides(o, names);
+  resolveMetrics(names, overrides); // every name, key and value checked before any work
   const archStrs = chooseArchitectures(o);
-  if (names.includes("nngp")) await runNngp(o, archStrs);
-  if (others.length > 0) await runMetrics(o, archStrs, others);
+  for (const group of recordGroups(names)) await runGroup(o, archStrs, group, overrides);
+}
+
+/** `--set` items and NNGP's own flags as option overrides by metric (unknown names fail here). */
+function metricOverrides(o: ScoreOptions, names: string[]): Record<string, Record<string, unknown>> {
+  for (const name of names) getMetric(name);
+  const overrides = parseSetOptions(
+    o.set,
+    Object.fromEntries(names.map((n) => [n, getMetric(n)])),
+    (item, owner) => `--set ${item}: metric ${owner} is not in --metric`,
+  );
+  const given = NNGP_FLAGS.filter(([field]) => o[field] !== undefined);
+  if (o.preset !== undefined || given.length > 0) {
+    const flags = [...(o.preset !== undefined ? ["--preset"] : []), ...given.map(([, flag]) => flag)];
+    if (!names.includes(nngp.name))
+      throw new Error(
+        `${flags.join(", ")}: NNGP options, but --metric has no nngp (other metrics take --set)`,
+      );
+    const preset = o.preset ?? "default";
+    if (!(preset in NNGP_PRESETS))
+      throw new Error(`unknown preset "${preset}" (known: ${Object.keys(NNGP_PRESETS).join(", ")})`);
+    if (preset === "fast") {
+      process.stderr.write(
+        "nasprobe: note: --preset fast showed no ranking signal on NAS-Bench-201 (Spearman -0.14 over 500 cells, docs/nngp-nb201.md); use it for smoke tests\n",
+      );
+    }
+    const fromFlags: Record<string, unknown> = {};
+    for (const [field, flag, key] of given) {
+      fromFlags[key] = o[field];
+      resolveOptions(nngp.name, nngp.options, { [key]: o[field] }, () => `${flag} ${o[field]}`);
+    }
+    overrides[nngp.name] = {
+      ...NNGP_PRESETS[preset as keyof typeof NNGP_PRESETS],
+      ...fromFlags,
+      ...overrides[nngp.name],
+    };
+  }
+  return overrides;
 }
 
 function chooseArchitectures(o: ScoreOptions): string[] {
@@ -168,21 +242,36 @@ async function sweep(
 
 const runtimeOf = (o: ScoreOptions) => (o.threads ? { threads: o.threads } : {});
 
-/** Every requested metric but NNGP, sharing one Memo per architecture; one JSON line per architecture. */
-async function runMetrics(o: ScoreOptions, archStrs: string[], names: string[]): Promise<void> {
-  const metrics = names.map(getMetric);
-  const first = metrics[0]!.values[0]!;
-  const overrides = parseOverrides(o.set, names);
-  const base = { space: getSpace(o.space), data: o.data, dataSeed: o.dataSeed, seed: o.seed };
-  const settings = {
-    data: o.data,
-    data_seed: o.dataSeed,
-    metrics: names,
-    ...(o.set.length > 0 ? { options: overrides } : {}),
-  };
-  const todo = remaining(o, archStrs, "zero-cost", settings);
+/**
+ * One group of metrics (see recordGroups), sharing one Memo per architecture; one JSON line per
+ * architecture labelled with the group.
+ */
+async function runGroup(
+  o: ScoreOptions,
+  archStrs: string[],
+  group: { label: string; metrics: string[] },
+  allOverrides: MetricOverrides,
+): Promise<void> {
+  const names = group.metrics;
+  const overrides = Object.fromEntries(
+    names.filter((n) => allOverrides[n]).map((n) => [n, allOverrides[n]!]),
+  );
+  const first = getMetric(names[0]!).values[0]!;
+  const settings = recordedSettings(
+    { data: o.data, dataSeed: o.dataSeed, overrides },
+    resolveMetrics(names, overrides),
+  );
+  const todo = remaining(o, archStrs, group.label, settings);
   if (todo.length > 0) {
-    const scorer = zeroCostScorer({ ...base, runtime: runtimeOf(o), metrics: names, overrides });
+    const scorer = metricScorer({
+      space: getSpace(o.space),
+      data: o.data,
+      dataSeed: o.dataSeed,
+      seed: o.seed,
+      runtime: runtimeOf(o),
+      metrics: names,
+      overrides,
+    });
     await sweep(
       o,
       scorer,
@@ -191,7 +280,7 @@ async function runMetrics(o: ScoreOptions, archStrs: string[], names: string[]):
       (archStr, r) => ({
         arch_str: archStr,
         space: o.space,
-        metric: "zero-cost",
+        metric: group.label,
         seed: o.seed,
         settings,
         version: VERSION,
@@ -202,7 +291,7 @@ async function runMetrics(o: ScoreOptions, archStrs: string[], names: string[]):
       (r) => `${first.name} ${r.values[first.name] ?? "NaN"}`,
     );
   }
-  printTop(o, archStrs, "zero-cost", first);
+  printTop(o, archStrs, group.label, first);
 }
 
 /** The five best requested architectures in `out` by one value, in its own sign convention. */
@@ -220,82 +309,4 @@ function printTop(o: ScoreOptions, archStrs: string[], metric: string, value: Me
   );
   for (const r of best)
     process.stdout.write(`  ${(r[value.name] as number).toPrecision(6)}  ${r.arch_str}\n`);
-}
-
-/** `--set ntk.batchSize=32` → { ntk: { batchSize: 32 } }, checked against the metric's own defaults. */
-function parseOverrides(items: string[], names: string[]): Record<string, Record<string, unknown>> {
-  const defaults = Object.fromEntries(
-    names.map((n) => [n, getMetric(n).defaults as Record<string, unknown>]),
-  );
-  return parseSetOptions(
-    items,
-    defaults,
-    (item, owner) => `--set ${item}: metric ${owner} is not in --metric`,
-  );
-}
-
-async function runNngp(o: ScoreOptions, archStrs: string[]): Promise<void> {
-  if (!(o.preset in NNGP_PRESETS))
-    throw new Error(`unknown preset "${o.preset}" (known: ${Object.keys(NNGP_PRESETS).join(", ")})`);
-  if (!INIT_SCHEMES.includes(o.init))
-    throw new Error(`unknown --init "${o.init}" (known: ${INIT_SCHEMES.join(", ")})`);
-  if (o.bn !== "reference" && o.bn !== "train")
-    throw new Error(`--bn must be reference or train, got "${o.bn}"`);
-  if (o.preset === "fast") {
-    process.stderr.write(
-      "nasprobe: note: --preset fast showed no ranking signal on NAS-Bench-201 (Spearman -0.14 over 500 cells, docs/nngp-nb201.md); use it for smoke tests\n",
-    );
-  }
-  const scorer = nngpScorer({
-    space: getSpace(o.space),
-    data: o.data,
-    dataSeed: o.dataSeed,
-    seed: o.seed,
-    runtime: runtimeOf(o),
-    preset: o.preset,
-    ...(o.nTrain !== undefined ? { nTrain: o.nTrain } : {}),
-    ...(o.nVal !== undefined ? { nVal: o.nVal } : {}),
-    ...(o.ensemble !== undefined ? { ensemble: o.ensemble } : {}),
-    bn: o.bn,
-    init: o.init,
-    batchSize: o.batchSize,
-  });
-  const todo = remaining(o, archStrs, "nngp", scorer.settings);
-  if (todo.length > 0) {
-    await sweep(
-      o,
-      scorer,
-      todo,
-      "nngp",
-      (archStr, r) => ({
-        arch_str: archStr,
-        space: o.space,
-        metric: "nngp",
-        seed: o.seed,
-        settings: scorer.settings,
-        version: VERSION,
-        ...r.values,
-        ...(r.reasons.nngp ? { error: r.reasons.nngp } : { seconds: r.seconds }),
-      }),
-      (r) => (r.values.score === null ? "failed" : (r.values.score as number).toFixed(3)),
-    );
-  }
-  const requested = new Set(archStrs);
-  const scored = readJsonl<{
-    arch_str: string;
-    score: number | null;
-    held_out_score: number;
-    metric: string;
-  }>(o.out)
-    .filter(
-      (r): r is typeof r & { score: number } =>
-        r.metric === "nngp" && r.score !== null && requested.has(r.arch_str),
-    )
-    .sort((a, b) => b.score - a.score);
-  process.stdout.write(`top architectures by NNGP validation accuracy (${o.out}):\n`);
-  for (const r of scored.slice(0, 5)) {
-    process.stdout.write(
-      `  ${r.score.toFixed(3)}  (held-out ε ${r.held_out_score.toFixed(3)})  ${r.arch_str}\n`,
-    );
-  }
 }

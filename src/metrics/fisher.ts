@@ -6,19 +6,19 @@ import { numel } from "../ir/graph.js";
 import {
   prunableLayers,
   sharedCrossEntropyPass,
-  ZERO_COST_DEFAULTS,
+  ZERO_COST_OPTIONS,
   type ZeroCostOptions,
 } from "./gradientPass.js";
-import { checkFinite, type Metric } from "./metric.js";
+import { checkFinite, defineMetric, type Metric } from "./metric.js";
 
-export const fisher: Metric<ZeroCostOptions> = {
+export const fisher: Metric<ZeroCostOptions> = defineMetric({
   name: "fisher",
   description:
     "channel saliency ½·mean_n(Σ a·∂L/∂a)² (zero-cost-nas; batch 64, cross-entropy, train-mode BN)",
   values: [{ name: "fisher", higherIsBetter: true, description: "summed per-channel Fisher saliency" }],
-  defaults: ZERO_COST_DEFAULTS,
-  async compute(input, options) {
-    const o = { ...ZERO_COST_DEFAULTS, ...options };
+  options: ZERO_COST_OPTIONS,
+  images: (o) => o.batchSize,
+  async run(input, o) {
     const pass = await sharedCrossEntropyPass(input, o);
     let total = 0;
     for (const layer of prunableLayers(input.graph)) {
@@ -33,4 +33,4 @@ export const fisher: Metric<ZeroCostOptions> = {
     }
     return checkFinite({ fisher: total });
   },
-};
+});

@@ -1,14 +1,16 @@
 // FLOPs as a metric: a baseline proxy, counted per image as NAS-Bench-201's tables count them
 // (multiply-accumulates of conv and linear layers, see ir/cost.ts).
-import { flops as countFlops } from "../ir/cost.js";
-import type { Metric, MetricInput, MetricResult } from "./metric.js";
 
-export const flops: Metric<Record<string, never>> = {
+import * as v from "valibot";
+import { flops as countFlops } from "../ir/cost.js";
+import { defineMetric, type Metric, type MetricResult } from "./metric.js";
+
+export const flops: Metric<Record<string, never>> = defineMetric({
   name: "flops",
   description: "multiply-accumulates per image of conv and linear layers (NB201's FLOP convention)",
   values: [{ name: "flops", higherIsBetter: true, description: "FLOPs per image" }],
-  defaults: {},
-  async compute(input: MetricInput): Promise<MetricResult> {
+  options: v.strictObject({}),
+  async run(input): Promise<MetricResult> {
     return { values: { flops: countFlops(input.graph) } };
   },
-};
+});

@@ -3,18 +3,18 @@
 import {
   sharedCrossEntropyPass,
   sumOverLayers,
-  ZERO_COST_DEFAULTS,
+  ZERO_COST_OPTIONS,
   type ZeroCostOptions,
 } from "./gradientPass.js";
-import { checkFinite, type Metric } from "./metric.js";
+import { checkFinite, defineMetric, type Metric } from "./metric.js";
 
-export const gradNorm: Metric<ZeroCostOptions> = {
+export const gradNorm: Metric<ZeroCostOptions> = defineMetric({
   name: "grad_norm",
   description: "Σ per-layer ‖∂L/∂W‖ (zero-cost-nas; batch 64, cross-entropy, train-mode BN)",
   values: [{ name: "grad_norm", higherIsBetter: true, description: "sum of per-layer gradient norms" }],
-  defaults: ZERO_COST_DEFAULTS,
-  async compute(input, options) {
-    const o = { ...ZERO_COST_DEFAULTS, ...options };
+  options: ZERO_COST_OPTIONS,
+  images: (o) => o.batchSize,
+  async run(input, o) {
     const pass = await sharedCrossEntropyPass(input, o);
     const value = sumOverLayers(pass, input.graph, (_, g) => {
       let s = 0;
@@ -23,4 +23,4 @@ export const gradNorm: Metric<ZeroCostOptions> = {
     });
     return checkFinite({ grad_norm: value });
   },
-};
+});

@@ -1,6 +1,7 @@
 // Work shared by the gradient-based zero-cost proxies (zero-cost-nas protocol): one batch from the
 // front of the data, PyTorch's default init, train-mode BN, mean cross-entropy. One forward and
 // backward pass serves snip, grad_norm, fisher and grasp's gradient.
+import * as v from "valibot";
 import { imageSize } from "../data/imageSet.js";
 import { type Graph, type Node, numel } from "../ir/graph.js";
 import { type InitScheme, initWeights } from "../ir/init.js";
@@ -8,15 +9,19 @@ import { isReluFamily, reluMaskName } from "../onnx/compile.js";
 import { activationGradientName, gradName } from "../onnx/gradient.js";
 import { GradientSession, oneHot } from "../onnx/gradientSession.js";
 import { frontBatch, type MetricInput, shared } from "./metric.js";
+import { defaultsOf, initScheme, integer, type OptionsOf, option } from "./options.js";
 
-export interface ZeroCostOptions {
+/** The options of snip, grad_norm, fisher and jacob_cov (grasp adds its step, synflow keeps `init`). */
+export const ZERO_COST_OPTIONS = v.strictObject({
   /** Images per batch (zero-cost-nas: 64). */
-  readonly batchSize: number;
+  batchSize: option(integer(1), 64),
   /** `kaiming_uniform` is PyTorch's default Conv/Linear init, which zero-cost-nas keeps. */
-  readonly init: InitScheme;
-}
+  init: option(initScheme(), "kaiming_uniform"),
+});
 
-export const ZERO_COST_DEFAULTS: ZeroCostOptions = { batchSize: 64, init: "kaiming_uniform" };
+export type ZeroCostOptions = OptionsOf<typeof ZERO_COST_OPTIONS>;
+
+export const ZERO_COST_DEFAULTS: ZeroCostOptions = defaultsOf(ZERO_COST_OPTIONS);
 
 /** Conv and linear nodes: the layers whose `.weight` zero-cost-nas scores ("prunable" layers). */
 export function prunableLayers(graph: Graph): Node[] {

@@ -8,22 +8,18 @@
 // GRASP_DEFAULTS): at 1e-3 the score correlated −0.31 with NB201 accuracy on 40 cells, at 3e-6
 // +0.47, where PyTorch's autograd GraSP (bench/torch_metrics.py) gives +0.48 on 30 of them.
 // Errors are measured in grasp.test.ts.
+import * as v from "valibot";
 import {
   crossEntropyGradients,
   prunableLayers,
   reluPatterns,
   sharedCrossEntropyPass,
   weightOf,
-  ZERO_COST_DEFAULTS,
-  type ZeroCostOptions,
+  ZERO_COST_OPTIONS,
 } from "./gradientPass.js";
 import type { MetricInput } from "./metric.js";
-import { checkFinite, type Metric } from "./metric.js";
-
-export interface GraspOptions extends ZeroCostOptions {
-  /** ‖h·g‖ / ‖w‖ over the scored weights. */
-  readonly relativeStep: number;
-}
+import { checkFinite, defineMetric, type Metric } from "./metric.js";
+import { defaultsOf, type OptionsOf, option, positive } from "./options.js";
 
 /**
  * The loss of an NB201 cell is curved on very small scales (BN channels with tiny batch variance):
@@ -31,7 +27,15 @@ export interface GraspOptions extends ZeroCostOptions {
  * 2.64, 6.70, 7.34, 7.40, 7.42, 7.40 and −50, −107, 18, 157, 184, 187, so the difference only
  * settles near 3e-6. Smaller steps drown in float32 rounding of the weights (~6e-8 relative).
  */
-export const GRASP_DEFAULTS: GraspOptions = { ...ZERO_COST_DEFAULTS, relativeStep: 3e-6 };
+export const GRASP_OPTIONS = v.strictObject({
+  ...ZERO_COST_OPTIONS.entries,
+  /** ‖h·g‖ / ‖w‖ over the scored weights. */
+  relativeStep: option(positive(), 3e-6),
+});
+
+export type GraspOptions = OptionsOf<typeof GRASP_OPTIONS>;
+
+export const GRASP_DEFAULTS: GraspOptions = defaultsOf(GRASP_OPTIONS);
 
 /** H·g for the prunable weights by central differences of gradients; returns it and g. */
 export async function hessianGradientProduct(input: MetricInput, o: GraspOptions) {
@@ -75,14 +79,14 @@ export async function hessianGradientProduct(input: MetricInput, o: GraspOptions
   return { base, hg };
 }
 
-export const grasp: Metric<GraspOptions> = {
+export const grasp: Metric<GraspOptions> = defineMetric({
   name: "grasp",
   description:
     "gradient signal preservation Σ −w·(H g) (zero-cost-nas; H·g by central differences of gradients)",
   values: [{ name: "grasp", higherIsBetter: true, description: "Σ −w·Hg over conv/linear weights" }],
-  defaults: GRASP_DEFAULTS,
-  async compute(input, options) {
-    const o = { ...GRASP_DEFAULTS, ...options };
+  options: GRASP_OPTIONS,
+  images: (o) => o.batchSize,
+  async run(input, o) {
     const { base, hg } = await hessianGradientProduct(input, o);
     let total = 0;
     for (const [name, v] of hg) {
@@ -91,4 +95,4 @@ export const grasp: Metric<GraspOptions> = {
     }
     return checkFinite({ grasp: total });
   },
-};
+});

@@ -1,5 +1,5 @@
-// Every training-free metric by name. NNGP (src/metrics/nngp.ts) has its own data split and record
-// format and is registered by the CLI beside these.
+// Every training-free metric by name, NNGP included: one list for the CLI, search objectives,
+// reports and the API.
 import { fisher } from "./fisher.js";
 import { flops } from "./flops.js";
 import { gradNorm } from "./gradNorm.js";
@@ -8,6 +8,7 @@ import { jacobCov } from "./jacobCov.js";
 import { linearRegions } from "./linearRegions.js";
 import type { Metric, MetricValueInfo } from "./metric.js";
 import { naswot } from "./naswot.js";
+import { nngp } from "./nngp.js";
 import { ntk } from "./ntk.js";
 import { params } from "./params.js";
 import { snip } from "./snip.js";
@@ -16,6 +17,7 @@ import { synflow } from "./synflow.js";
 import { zen } from "./zen.js";
 
 export const METRICS: readonly Metric[] = [
+  nngp,
   naswot,
   swap,
   zen,
@@ -35,8 +37,13 @@ export const METRIC_NAMES = METRICS.map((m) => m.name);
 
 export function getMetric(name: string): Metric {
   const metric = METRICS.find((m) => m.name === name);
-  if (!metric) throw new Error(`unknown metric "${name}" (available: nngp, ${METRIC_NAMES.join(", ")})`);
+  if (!metric) throw new Error(`unknown metric "${name}" (available: ${METRIC_NAMES.join(", ")})`);
   return metric;
+}
+
+/** The metric that yields a named value (e.g. ntk_cond → ntk, score → nngp). */
+export function metricOfValue(valueName: string): Metric | undefined {
+  return METRICS.find((m) => m.values.some((v) => v.name === valueName));
 }
 
 /** What a named value means and its sign convention, for any metric's value (e.g. ntk_cond). */
@@ -45,7 +52,5 @@ export function valueInfo(valueName: string): MetricValueInfo | undefined {
     const v = m.values.find((x) => x.name === valueName);
     if (v) return v;
   }
-  if (valueName === "score" || valueName === "held_out_score")
-    return { name: valueName, higherIsBetter: true, description: "NNGP validation accuracy" };
   return undefined;
 }

@@ -4,8 +4,8 @@
 import { dense, symmetricEigen } from "../linalg/kernelRegression.js";
 import { gradName } from "../onnx/gradient.js";
 import { GradientSession } from "../onnx/gradientSession.js";
-import { firstBatch, initialWeights, ZERO_COST_DEFAULTS, type ZeroCostOptions } from "./gradientPass.js";
-import { checkFinite, failed, type Metric } from "./metric.js";
+import { firstBatch, initialWeights, ZERO_COST_OPTIONS, type ZeroCostOptions } from "./gradientPass.js";
+import { checkFinite, defineMetric, failed, type Metric } from "./metric.js";
 
 const K = 1e-5;
 
@@ -38,15 +38,15 @@ export function rowCorrelation(rows: Float32Array, n: number): Float64Array {
   return c;
 }
 
-export const jacobCov: Metric<ZeroCostOptions> = {
+export const jacobCov: Metric<ZeroCostOptions> = defineMetric({
   name: "jacob_cov",
   description: "correlation of per-image input Jacobians (zero-cost-nas jacob_cov; batch 64, train-mode BN)",
   values: [
     { name: "jacob_cov", higherIsBetter: true, description: "−Σ(log(v+k) + 1/(v+k)) over eigenvalues v" },
   ],
-  defaults: ZERO_COST_DEFAULTS,
-  async compute(input, options) {
-    const o = { ...ZERO_COST_DEFAULTS, ...options };
+  options: ZERO_COST_OPTIONS,
+  images: (o) => o.batchSize,
+  async run(input, o) {
     const weights = await initialWeights(input, o.init);
     const batch = firstBatch(input, o.batchSize);
     const session = await GradientSession.create(
@@ -70,4 +70,4 @@ export const jacobCov: Metric<ZeroCostOptions> = {
     for (const v of values) score -= Math.log(v + K) + 1 / (v + K);
     return checkFinite({ jacob_cov: score });
   },
-};
+});

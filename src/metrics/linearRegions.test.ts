@@ -4,17 +4,14 @@ import type { ImageSet } from "../data/imageSet.js";
 import { paramCount } from "../ir/cost.js";
 import { initWeights } from "../ir/init.js";
 import { referenceForward } from "../ir/referenceForward.js";
-import { buildNb201, NB201_OPS, parseNb201 } from "../spaces/nb201.js";
+import { buildNb201, nb201, parseNb201 } from "../spaces/nb201.js";
 import { Rng } from "../util/random.js";
-import {
-  LINEAR_REGION_DEFAULTS,
-  LINEAR_REGION_INPUT_SHAPE,
-  linearRegionCount,
-  linearRegions,
-  nb201CellOf,
-  randomCrops,
-  teNasThinNb201,
-} from "./linearRegions.js";
+import { LINEAR_REGION_DEFAULTS, linearRegionCount, linearRegions, randomCrops } from "./linearRegions.js";
+import { MetricOptionError } from "./options.js";
+
+// The NB201 space's thin network (SearchSpace.thinNetwork): what the scorer hands the metric.
+const teNasThinNb201 = (arch: readonly string[], numClasses = 10) =>
+  nb201.thinNetwork!(arch as never, numClasses);
 
 const ARCH = parseNb201(
   "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_1x1~1|+|skip_connect~0|avg_pool_3x3~1|nor_conv_3x3~2|",
@@ -50,7 +47,7 @@ function gaussianImages(count: number, seed: number): ImageSet {
 
 test("TE-NAS's thin network: one C=1 cell on 1×3×3, BN+ReLU head, no stem", () => {
   const g = teNasThinNb201(ARCH);
-  assert.deepEqual(g.inputShape, LINEAR_REGION_INPUT_SHAPE);
+  assert.deepEqual(g.inputShape, [1, 3, 3]);
   // conv3×3 on e10, e20, e32 (9 weights + BN γ,β each), conv1×1 on e21 (1 + 2), head BN (2), linear 1×10 + 10.
   assert.equal(paramCount(g), 3 * 11 + 3 + 2 + 20);
   assert.equal(g.nodes.filter((n) => n.op.kind === "act").length, 5);
@@ -110,7 +107,7 @@ test("linear regions from ONNX Runtime equal distinct patterns of the plain-TS f
 test("the metric: same seed, same count; a dead cell has one region", async () => {
   const data = gaussianImages(100, 3);
   const input = { graph: teNasThinNb201(ARCH), data, seed: 0, runtime: { threads: 1 } };
-  const options = { batchSize: 200, batches: 1, repeats: 1 };
+  const options = { batchSize: 200, batches: 1, repeats: 1, images: 100 };
   const a = await linearRegions.compute(input, options);
   assert.deepEqual(await linearRegions.compute(input, options), a);
   assert.ok(a.values.linear_regions! > 10);
@@ -118,20 +115,32 @@ test("the metric: same seed, same count; a dead cell has one region", async () =
   assert.deepEqual(dead, { values: { linear_regions: 1 } });
 });
 
-test("an NB201 network is scored on TE-NAS's thin network of its cell", async () => {
-  for (const op of NB201_OPS) {
-    const arch = [...ARCH.slice(0, 5), op];
-    const full = buildNb201(arch, { inputShape: [3, 8, 8], numClasses: 10, channels: 4, cellsPerStage: 1 });
-    assert.deepEqual(nb201CellOf(full), arch);
-  }
-  assert.equal(nb201CellOf(teNasThinNb201(ARCH)), undefined);
+test("the space's thin network (input.thinGraph) is scored in place of the network", async () => {
   const data = gaussianImages(100, 4);
   const full = buildNb201(ARCH, { inputShape: [3, 32, 32], numClasses: 10 });
-  const options = { batchSize: 100, batches: 1, repeats: 1 };
-  const input = { graph: full, data, seed: 0, runtime: { threads: 1 } };
-  assert.deepEqual(
-    await linearRegions.compute(input, options),
-    await linearRegions.compute({ ...input, graph: teNasThinNb201(ARCH) }, options),
+  const options = { batchSize: 100, batches: 1, repeats: 1, images: 100 };
+  const input = { graph: full, thinGraph: teNasThinNb201(ARCH), data, seed: 0, runtime: { threads: 1 } };
+  const viaThin = await linearRegions.compute(input, options);
+  assert.deepEqual(viaThin, await linearRegions.compute({ ...input, graph: teNasThinNb201(ARCH) }, options));
+  assert.ok(viaThin.values.linear_regions! > 1);
+  // Without a thin network (or told not to use it) the full network is scored: too big here.
+  const big = { ...options, batchSize: 1000 };
+  await assert.rejects(linearRegions.compute({ ...input, thinGraph: undefined }, big), /small network/);
+  await assert.rejects(linearRegions.compute(input, { ...big, thinNetwork: false }), /small network/);
+  // Crops come from the first `images` images: more than the data holds is an error, not a silent cut.
+  await assert.rejects(linearRegions.compute(input, { ...options, images: 101 }), /needs 101 images/);
+});
+
+test("options are checked before any work", () => {
+  assert.throws(
+    () => linearRegions.resolve({ batches: 0 }),
+    (e: unknown) =>
+      e instanceof MetricOptionError &&
+      e.message === "linear_regions.batches=0: must be an integer ≥ 1" &&
+      e.key === "batches",
   );
-  await assert.rejects(linearRegions.compute(input, { thinNb201: false }), /small network/);
+  assert.throws(() => linearRegions.resolve({ thinNb201: false } as never), {
+    message:
+      "linear_regions.thinNb201=false: linear_regions has no option thinNb201 (options: batchSize, batches, repeats, init, images, thinNetwork)",
+  });
 });

@@ -6,84 +6,44 @@
 // input gives each input a binary pattern, and the score is the number of distinct patterns.
 //
 // The metric draws its inputs in the scored graph's input shape (channels picked without replacement,
-// then a crop). Given an NB201 network (as the CLI builds for every metric), it scores TE-NAS's thin
-// network of that cell instead (option `thinNb201`); any other graph is scored as given, so a caller
-// can pass `teNasThinNb201(arch)` or its own small network directly.
-import { GraphBuilder } from "../ir/builder.js";
+// then a crop). It scores `input.thinGraph` when the scorer supplies one — the space's thin network
+// (SearchSpace.thinNetwork; NB201 declares TE-NAS's) — and otherwise the network as given, so a
+// caller can pass its own small network directly.
+import * as v from "valibot";
 import type { Graph } from "../ir/graph.js";
 import { type InitScheme, initWeights } from "../ir/init.js";
 import { type ForwardTimings, NodeProbe, newTimings } from "../onnx/forward.js";
 import type { RuntimeOptions } from "../onnx/runtime.js";
-import { NB201_EDGES, type Nb201Arch, type Nb201Op, nb201Cell } from "../spaces/nb201.js";
 import { Rng } from "../util/random.js";
-import { failed, type Metric, type MetricInput, type MetricResult } from "./metric.js";
+import { defineMetric, failed, frontSet, type Metric, type MetricInput } from "./metric.js";
 import { reluInputs } from "./naswot.js";
+import { defaultsOf, flag, initScheme, integer, type OptionsOf, option } from "./options.js";
 
-/** TE-NAS's input: one channel, 3×3 (Linear_Region_Collector input_size=(1000, 1, 3, 3)). */
-export const LINEAR_REGION_INPUT_SHAPE: readonly number[] = [1, 3, 3];
-
-export interface LinearRegionOptions {
+export const LINEAR_REGION_OPTIONS = v.strictObject({
   /** Inputs per forward pass; BN normalises with each batch's statistics (reference: 1000). */
-  readonly batchSize: number;
+  batchSize: option(integer(1), 1000),
   /** Passes whose patterns are pooled before counting (reference sample_batch: 3). */
-  readonly batches: number;
+  batches: option(integer(1), 3),
   /**
    * Independent counts averaged, each with fresh weights and inputs (reference prune_launch.py:
    * repeat 3; there its re-initialisation is a no-op, see `init`, so only the inputs change).
    */
-  readonly repeats: number;
+  repeats: option(integer(1), 3),
   /**
    * Reference: PyTorch's default init. prune_launch.py asks for 'kaiming_normal', but init_model
    * only knows 'kaiming_norm_fanin'/'_fanout', so the network keeps its default
    * kaiming_uniform(a=√5) weights, i.e. our kaiming_uniform.
    */
-  readonly init: InitScheme;
-  /** Score TE-NAS's thin network of the cell when the graph is an NB201 network (see nb201CellOf). */
-  readonly thinNb201: boolean;
-}
+  init: option(initScheme(), "kaiming_uniform"),
+  /** Training images the crops are cut from: the first this many of the data. */
+  images: option(integer(1), 256),
+  /** Score the space's thin network (MetricInput.thinGraph) when there is one; false: the network as built. */
+  thinNetwork: option(flag(), true),
+});
 
-export const LINEAR_REGION_DEFAULTS: LinearRegionOptions = {
-  batchSize: 1000,
-  batches: 3,
-  repeats: 3,
-  init: "kaiming_uniform",
-  thinNb201: true,
-};
+export type LinearRegionOptions = OptionsOf<typeof LINEAR_REGION_OPTIONS>;
 
-/**
- * TE-NAS's thin network for an NB201 cell (TinyNetworkDarts with C=1, N=1, depth=1, use_stem=False,
- * at one path of its supernet): the cell on a 1×3×3 input, BN + ReLU, global pooling, linear.
- * Ops as xautodl's: none → ×0, skip → identity, convs → ReLU·Conv·BN, avg-pool 3×3 without padding
- * counted. Unlike the pruning supernet, ops that are not on the path are not built, so their ReLUs
- * add no pattern bits.
- */
-export function teNasThinNb201(arch: Nb201Arch, numClasses = 10): Graph {
-  const b = new GraphBuilder(LINEAR_REGION_INPUT_SHAPE);
-  const out = nb201Cell(b, b.input, arch, LINEAR_REGION_INPUT_SHAPE[0]!);
-  const features = b.within("head", () => b.globalAvgPool(b.relu(b.batchNorm(out))));
-  const logits = b.within("head", () => b.linear(features, numClasses));
-  return b.build({ features, logits });
-}
-
-/**
- * The cell of a network built by spaces/nb201.ts, read from the nodes of its first cell (scope
- * "s0c0/e<to><from>/"), or undefined when the graph is not such a network.
- */
-export function nb201CellOf(graph: Graph): Nb201Arch | undefined {
-  const ops: Nb201Op[] = [];
-  for (const [to, from] of NB201_EDGES) {
-    const nodes = graph.nodes.filter((n) => n.name.startsWith(`s0c0/e${to}${from}/`));
-    const only = nodes.length === 1 ? nodes[0]!.op : undefined;
-    const conv = nodes.length === 3 ? nodes.find((n) => n.op.kind === "conv")?.op : undefined;
-    if (only?.kind === "zero") ops.push("none");
-    else if (only?.kind === "identity") ops.push("skip_connect");
-    else if (only?.kind === "pool" && only.mode === "avg") ops.push("avg_pool_3x3");
-    else if (conv?.kind === "conv" && conv.kernel[0] === 3) ops.push("nor_conv_3x3");
-    else if (conv?.kind === "conv" && conv.kernel[0] === 1) ops.push("nor_conv_1x1");
-    else return undefined;
-  }
-  return ops;
-}
+export const LINEAR_REGION_DEFAULTS: LinearRegionOptions = defaultsOf(LINEAR_REGION_OPTIONS);
 
 /**
  * `count` inputs of shape [c, h, w] cut from `data`: images in a shuffled order (reshuffled when
@@ -158,7 +118,10 @@ export interface LinearRegionResult {
 export async function linearRegionCount(
   graph: Graph,
   data: MetricInput["data"],
-  options: Partial<LinearRegionOptions> & { seed?: number } = {},
+  options: Partial<Pick<LinearRegionOptions, "batchSize" | "batches" | "repeats">> & {
+    init?: InitScheme;
+    seed?: number;
+  } = {},
   runtime: RuntimeOptions = {},
 ): Promise<LinearRegionResult> {
   const o = { ...LINEAR_REGION_DEFAULTS, ...options };
@@ -170,7 +133,7 @@ export async function linearRegionCount(
   const perBatch = o.batchSize * units.reduce((a, b) => a + b, 0);
   if (perBatch > 2 ** 26)
     throw new Error(
-      `linear regions: ${perBatch} ReLU values per batch; count them on a small network (e.g. teNasThinNb201)`,
+      `linear regions: ${perBatch} ReLU values per batch; count them on a small network (the space's thinNetwork)`,
     );
   const perRepeat: number[] = [];
   for (let r = 0; r < o.repeats; r++) {
@@ -204,29 +167,29 @@ export async function linearRegionCount(
   return { regions, perRepeat, units: units.reduce((a, b) => a + b, 0), timings };
 }
 
-export const linearRegions: Metric<LinearRegionOptions> = {
+export const linearRegions: Metric<LinearRegionOptions> = defineMetric({
   name: "linear_regions",
   description:
-    "TE-NAS linear regions: distinct ReLU sign patterns over 3×1000 random crops, on TE-NAS's thin network for NB201 cells (VITA-Group/TENAS)",
+    "TE-NAS linear regions: distinct ReLU sign patterns over 3×1000 random crops, on the space's thin network (VITA-Group/TENAS)",
   values: [
     {
       name: "linear_regions",
       higherIsBetter: true,
       description:
-        "distinct activation patterns over 3,000 random 1×3×3 crops on TE-NAS's thin network (teNasThinNb201)",
+        "distinct activation patterns over 3,000 random crops on the space's thin network (NB201: TE-NAS's 1×3×3 cell)",
     },
   ],
-  defaults: LINEAR_REGION_DEFAULTS,
-  async compute(input: MetricInput, options: Partial<LinearRegionOptions> = {}): Promise<MetricResult> {
-    const o = { ...LINEAR_REGION_DEFAULTS, ...options };
-    const cell = o.thinNb201 ? nb201CellOf(input.graph) : undefined;
+  options: LINEAR_REGION_OPTIONS,
+  images: (o) => o.images,
+  async run(input, o) {
+    const graph = o.thinNetwork ? (input.thinGraph ?? input.graph) : input.graph;
     const r = await linearRegionCount(
-      cell ? teNasThinNb201(cell, input.data.numClasses) : input.graph,
-      input.data,
+      graph,
+      frontSet(input.data, o.images),
       { ...o, seed: input.seed },
       input.runtime,
     );
     if (r.units === 0) return failed(linearRegions, "the network has no ReLU on a feature map");
     return { values: { linear_regions: r.regions } };
   },
-};
+});

@@ -1,13 +1,22 @@
-// The contract every training-free metric meets: a pure function of (architecture graph, data,
-// options incl. seed). Several metrics of one architecture may share costly work (weights,
-// forward/backward passes) through a Memo keyed by everything that work depends on.
-import { type ImageSet, imageSize } from "../data/imageSet.js";
+// The contract every training-free metric meets (NNGP included): a pure function of (architecture
+// graph, data, options incl. seed). A metric declares its options as a valibot schema (types, ranges,
+// defaults; see options.ts), which `resolve` checks once before any work, the values it yields with
+// their better-direction, and how many images it takes from the front of the data. Several metrics of
+// one architecture may share costly work (weights, forward/backward passes) through a Memo keyed by
+// everything that work depends on.
+import { type ImageSet, imageSize, takeFirst } from "../data/imageSet.js";
 import type { Graph } from "../ir/graph.js";
 import type { Images } from "../onnx/forward.js";
 import type { RuntimeOptions } from "../onnx/runtime.js";
+import { defaultsOf, type OptionsOf, type OptionsSchema, resolveOptions } from "./options.js";
 
 export interface MetricInput {
   readonly graph: Graph;
+  /**
+   * The space's thin network for linear regions (TE-NAS: one cell at C=1 on 1×3×3 inputs), when the
+   * space declares one (SearchSpace.thinNetwork); metrics that have no use for it ignore it.
+   */
+  readonly thinGraph?: Graph;
   /** Labelled, normalised images in a seeded order; a metric takes the batch it needs from the front. */
   readonly data: ImageSet;
   readonly seed: number;
@@ -22,6 +31,8 @@ export interface MetricInput {
  */
 export interface MetricResult {
   readonly values: Readonly<Record<string, number>>;
+  /** Numbers that explain a result but rank nothing (e.g. NNGP's best ε); recorded beside the values. */
+  readonly diagnostics?: Readonly<Record<string, number>>;
   readonly reason?: string;
 }
 
@@ -36,14 +47,65 @@ export interface Metric<Options extends object = object> {
   readonly name: string;
   readonly description: string;
   readonly values: readonly MetricValueInfo[];
-  readonly defaults: Options;
-  compute(input: MetricInput, options?: Partial<Options>): Promise<MetricResult>;
+  /** Its options: one valibot strict object, each key with its type, range and default. */
+  readonly options: OptionsSchema;
+  /** Every option at its default. */
+  readonly defaults: Readonly<Options>;
+  /** `given` checked and completed with defaults; throws a MetricOptionError naming key, value and what is allowed. */
+  resolve(given?: Readonly<Partial<Options>>): Options;
+  /** Images it takes from the front of `MetricInput.data` with these options (a scorer loads the most any needs). */
+  images(options: Options): number;
+  /**
+   * The settings a results file records for it, when it keeps a record format of its own (its
+   * results then go on lines of their own, labelled with its name); absent: the scorer records the
+   * options given.
+   */
+  recordSettings?(options: Options): Record<string, unknown>;
+  /** `resolve(options)`, then `run`: the call for API users. */
+  compute(input: MetricInput, options?: Readonly<Partial<Options>>): Promise<MetricResult>;
+  /** The metric with options already resolved (what a scorer calls per architecture). */
+  run(input: MetricInput, options: Options): Promise<MetricResult>;
+}
+
+export interface MetricSpec<S extends OptionsSchema> {
+  readonly name: string;
+  readonly description: string;
+  readonly values: readonly MetricValueInfo[];
+  readonly options: S;
+  /** Default: none (the metric reads no images, or only the data's shape). */
+  images?(options: OptionsOf<S>): number;
+  recordSettings?(options: OptionsOf<S>): Record<string, unknown>;
+  run(input: MetricInput, options: OptionsOf<S>): Promise<MetricResult>;
+}
+
+/** A Metric from its declaration: defaults, resolve and compute come from the schema. */
+export function defineMetric<S extends OptionsSchema>(spec: MetricSpec<S>): Metric<OptionsOf<S>> {
+  const resolve = (given?: Readonly<Partial<OptionsOf<S>>>): OptionsOf<S> =>
+    resolveOptions(spec.name, spec.options, given as Readonly<Record<string, unknown>> | undefined);
+  return {
+    name: spec.name,
+    description: spec.description,
+    values: spec.values,
+    options: spec.options,
+    defaults: defaultsOf(spec.options),
+    resolve,
+    images: (options) => spec.images?.(options) ?? 0,
+    ...(spec.recordSettings ? { recordSettings: spec.recordSettings } : {}),
+    compute: (input, options) => spec.run(input, resolve(options)),
+    run: (input, options) => spec.run(input, options),
+  };
 }
 
 /** The first `count` images of a set as one batch (metrics take their batch from the front). */
 export function frontBatch(data: ImageSet, count: number): Images {
   if (data.count < count) throw new Error(`needs ${count} images, ${data.name} has ${data.count}`);
   return { data: data.images.subarray(0, count * imageSize(data)), count };
+}
+
+/** The first `count` images of a set as a set (the set itself when it holds exactly that many). */
+export function frontSet(data: ImageSet, count: number): ImageSet {
+  if (data.count < count) throw new Error(`needs ${count} images, ${data.name} has ${data.count}`);
+  return data.count === count ? data : takeFirst(data, count);
 }
 
 /** Memoises promises by key, so metrics sharing one forward/backward pass compute it once. */

@@ -3,9 +3,10 @@
 // every ReLU module's input x gives each sample a binary code c = (x > 0); the kernel
 // K_H = Σ_ReLU c cᵀ + (1−c)(1−c)ᵀ counts, for each pair of samples, the units on which their codes
 // agree; the score is log|det K_H| (numpy slogdet). Network at PyTorch's default init, train-mode BN.
+import * as v from "valibot";
 import type { Graph, Node } from "../ir/graph.js";
 import { numel } from "../ir/graph.js";
-import { type InitScheme, initWeights } from "../ir/init.js";
+import { initWeights } from "../ir/init.js";
 import {
   type ForwardTimings,
   freshRunningStatistics,
@@ -15,22 +16,25 @@ import {
   type ProbeTail,
 } from "../onnx/forward.js";
 import type { RuntimeOptions } from "../onnx/runtime.js";
-import { failed, frontBatch, type Metric, type MetricInput, type MetricResult } from "./metric.js";
+import { defineMetric, failed, frontBatch, type Metric } from "./metric.js";
+import { defaultsOf, initScheme, integer, type OptionsOf, oneOf, option } from "./options.js";
 
-export interface NaswotOptions {
+export const NASWOT_OPTIONS = v.strictObject({
   /** Images from the front of the data (reference: 128). */
-  readonly batchSize: number;
+  batchSize: option(integer(1), 128),
   /**
    * Reference: PyTorch's default init, i.e. kaiming_uniform (U(±1/√fan_in)) for conv and linear
    * weights, BN γ=1 β=0. PyTorch also draws biases from U(±1/√fan_in) where ours are zero; NB201
    * convs have no bias and the classifier's bias lies after the last ReLU, so codes are unaffected.
    */
-  readonly init: InitScheme;
+  init: option(initScheme(), "kaiming_uniform"),
   /** Reference: train (the network is never put in eval mode). */
-  readonly bnMode: "train" | "inference";
-}
+  bnMode: option(oneOf(["train", "inference"]), "train"),
+});
 
-export const NASWOT_DEFAULTS: NaswotOptions = { batchSize: 128, init: "kaiming_uniform", bnMode: "train" };
+export type NaswotOptions = OptionsOf<typeof NASWOT_OPTIONS>;
+
+export const NASWOT_DEFAULTS: NaswotOptions = defaultsOf(NASWOT_OPTIONS);
 
 /**
  * Tensors read by ReLUs, each with the number of ReLU nodes reading it: the reference hooks every
@@ -191,7 +195,7 @@ export async function naswotScore(
   };
 }
 
-export const naswot: Metric<NaswotOptions> = {
+export const naswot: Metric<NaswotOptions> = defineMetric({
   name: "naswot",
   description:
     "NASWOT: log|det K_H| of the ReLU-code agreement kernel of one batch (BayesWatch/nas-without-training)",
@@ -202,13 +206,13 @@ export const naswot: Metric<NaswotOptions> = {
       description: "log|K_H| over the first 128 images, train-mode BN, PyTorch default init",
     },
   ],
-  defaults: NASWOT_DEFAULTS,
-  async compute(input: MetricInput, options: Partial<NaswotOptions> = {}): Promise<MetricResult> {
-    const o = { ...NASWOT_DEFAULTS, ...options };
+  options: NASWOT_OPTIONS,
+  images: (o) => o.batchSize,
+  async run(input, o) {
     const images = frontBatch(input.data, o.batchSize);
     const r = await naswotScore(input.graph, images, { ...o, seed: input.seed }, input.runtime);
     if (r.units === 0) return failed(naswot, "the network has no ReLU");
     if (r.sign === 0) return failed(naswot, "K_H is singular (slogdet = −∞): samples share identical codes");
     return { values: { naswot: r.score } };
   },
-};
+});

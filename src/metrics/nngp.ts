@@ -1,8 +1,9 @@
 // MC-NNGP score (Park et al. 2020, "Towards NNGP-guided Neural Architecture Search"): the validation
 // accuracy of kernel regression with the Monte-Carlo NNGP kernel of the network at initialisation.
+import * as v from "valibot";
 import { type ImageSet, subset, takeFirst } from "../data/imageSet.js";
 import type { Graph } from "../ir/graph.js";
-import { type InitScheme, initWeights } from "../ir/init.js";
+import { initWeights } from "../ir/init.js";
 import {
   argmaxAccuracy,
   type Dense,
@@ -21,48 +22,63 @@ import {
 } from "../onnx/forward.js";
 import type { RuntimeOptions } from "../onnx/runtime.js";
 import { Rng } from "../util/random.js";
+import { defineMetric, frontSet, type Metric } from "./metric.js";
+import {
+  between,
+  defaultsOf,
+  initScheme,
+  integer,
+  type OptionsOf,
+  oneOf,
+  option,
+  positiveList,
+} from "./options.js";
 
 /**
+ * The options, with the reference settings as defaults (DESIGN.md §3). `batchNorm`:
  * - `reference`: one train-mode moving-statistics update (momentum 0.997) on a random batch, then all
  *   features in inference mode — the nngp_nas notebook.
  * - `train`: features with batch statistics, chunk by chunk (what most zero-cost proxies use).
  */
-export type NngpBatchNorm = "reference" | "train";
-
-export interface NngpOptions {
-  readonly ensemble: number;
-  readonly batchNorm: NngpBatchNorm;
-  readonly init: InitScheme;
+export const NNGP_OPTIONS = v.strictObject({
+  /** Labelled images the kernel regression is fitted on: the first nTrain of the data. */
+  nTrain: option(integer(1), 1000),
+  /** Validation images, the nVal after them; held_out_score splits them in halves. */
+  nVal: option(integer(2), 500),
+  /** Random networks whose kernels are averaged. */
+  ensemble: option(integer(1), 4),
+  batchNorm: option(oneOf(["reference", "train"]), "reference"),
+  init: option(initScheme(), "variance_scaling"),
   /** Images per ONNX Runtime call. */
-  readonly batchSize: number;
+  batchSize: option(integer(1), 64),
   /** Size of the random training batch of the reference BN update. */
-  readonly bnUpdateBatch: number;
-  readonly bnMomentum: number;
+  bnUpdateBatch: option(integer(1), 100),
+  bnMomentum: option(between(0, 1), 0.997),
   /** ε values; the ridge is ε·tr(K_tt)/n_t. */
-  readonly epsilons: readonly number[];
-  readonly seed: number;
-}
+  epsilons: option(positiveList(), logspace(-7, 2, 20)),
+});
 
-export const NNGP_DEFAULTS: NngpOptions = {
-  ensemble: 4,
-  batchNorm: "reference",
-  init: "variance_scaling",
-  batchSize: 64,
-  bnUpdateBatch: 100,
-  bnMomentum: 0.997,
-  epsilons: logspace(-7, 2, 20),
-  seed: 0,
-};
+export type NngpOptions = OptionsOf<typeof NNGP_OPTIONS>;
+
+export type NngpBatchNorm = NngpOptions["batchNorm"];
+
+export const NNGP_DEFAULTS: NngpOptions = defaultsOf(NNGP_OPTIONS);
 
 /**
- * Named settings for the CLI. `default` is the reference (DESIGN.md §3); `fast` runs in under a
- * second per NB201 cell but measured no ranking signal there (docs/nngp-nb201.md).
+ * Named settings for the CLI (`--preset`), as option overrides. `default` is the reference
+ * (DESIGN.md §3); `fast` runs in under a second per NB201 cell but measured no ranking signal there
+ * (docs/nngp-nb201.md).
  */
 export const NNGP_PRESETS = {
-  default: { nTrain: 1000, nVal: 500, ensemble: 4, bnUpdateBatch: 100 },
+  default: {
+    nTrain: NNGP_DEFAULTS.nTrain,
+    nVal: NNGP_DEFAULTS.nVal,
+    ensemble: NNGP_DEFAULTS.ensemble,
+    bnUpdateBatch: NNGP_DEFAULTS.bnUpdateBatch,
+  },
   // The BN update moves running statistics by only 0.3% (momentum 0.997), so a small batch suffices.
   fast: { nTrain: 200, nVal: 100, ensemble: 2, bnUpdateBatch: 32 },
-} as const;
+} as const satisfies Record<string, Partial<NngpOptions>>;
 
 /** The labelled images the kernel is fitted on and evaluated on. */
 export interface NngpData {
@@ -121,13 +137,15 @@ function crossFitted(
   return chosen ? argmaxAccuracy(chosen, labels, evalRows) : 0;
 }
 
+/** The MC-NNGP score of `graph` fitted on `data.train`, evaluated on `data.val` (nTrain/nVal unused). */
 export async function nngpScore(
   graph: Graph,
   data: NngpData,
-  options: Partial<NngpOptions> = {},
+  options: Partial<NngpOptions> & { seed?: number } = {},
   runtime: RuntimeOptions = {},
 ): Promise<NngpResult> {
-  const o = { ...NNGP_DEFAULTS, ...options };
+  const { seed = 0, ...given } = options;
+  const o = { ...nngp.resolve(given), seed };
   const { train, val } = data;
   if (train.numClasses !== val.numClasses)
     throw new Error("train and validation sets disagree on the class count");
@@ -214,3 +232,52 @@ export async function nngpScore(
     timings: { forward: timings.run, setup: timings.setup, kernel: kernelSeconds, init: initSeconds },
   };
 }
+
+/**
+ * NNGP through the Metric contract: the data's first nTrain + nVal images, split as the reference
+ * splits its shuffled training set (train = the first nTrain, validation = the last nVal).
+ */
+export const nngp: Metric<NngpOptions> = defineMetric({
+  name: "nngp",
+  description:
+    "MC-NNGP: validation accuracy of kernel regression with the network's Monte-Carlo NNGP kernel (google-research nngp_nas)",
+  values: [
+    {
+      name: "score",
+      higherIsBetter: true,
+      description:
+        "NNGP validation accuracy, best over the ε grid (the reference: ε tuned on the validation set)",
+    },
+    {
+      name: "held_out_score",
+      higherIsBetter: true,
+      description:
+        "NNGP validation accuracy with ε chosen on one half of the validation set, measured on the other",
+    },
+  ],
+  options: NNGP_OPTIONS,
+  images: (o) => o.nTrain + o.nVal,
+  // The record format of its result files (docs/results/nb201-nngp-*.jsonl), so they resume.
+  recordSettings(o) {
+    const other = (["batchSize", "bnMomentum", "epsilons"] as const).filter(
+      (k) => JSON.stringify(o[k]) !== JSON.stringify(NNGP_DEFAULTS[k]),
+    );
+    return {
+      n_train: o.nTrain,
+      n_val: o.nVal,
+      ensemble: o.ensemble,
+      bn: o.batchNorm,
+      bn_update_batch: o.bnUpdateBatch,
+      init: o.init,
+      ...(other.length > 0 ? { options: Object.fromEntries(other.map((k) => [k, o[k]])) } : {}),
+    };
+  },
+  async run(input, o) {
+    const data = nngpSplit(frontSet(input.data, o.nTrain + o.nVal), o.nTrain, o.nVal);
+    const r = await nngpScore(input.graph, data, { ...o, seed: input.seed }, input.runtime);
+    return {
+      values: { score: r.score, held_out_score: r.heldOutScore },
+      diagnostics: { best_epsilon: r.bestEpsilon, failed_epsilons: r.failedEpsilons },
+    };
+  },
+});

@@ -3,26 +3,30 @@
 // are coupled through batch statistics, hence one backward pass per sample. Reports λ_min, λ_max,
 // the condition number κ = λ_max/λ_min (TE-NAS: lower is better) and the trace; Zhu et al. (2022)
 // rank by λ_min (higher is better).
+import * as v from "valibot";
 import type { Graph } from "../ir/graph.js";
-import type { InitScheme } from "../ir/init.js";
 import { dense, symmetricEigen } from "../linalg/kernelRegression.js";
 import { gradName } from "../onnx/gradient.js";
 import { GradientSession } from "../onnx/gradientSession.js";
 import type { RuntimeOptions } from "../onnx/runtime.js";
 import { firstBatch, initialWeights } from "./gradientPass.js";
-import { checkFinite, failed, type Metric } from "./metric.js";
+import { checkFinite, defineMetric, failed, type Metric } from "./metric.js";
+import { defaultsOf, initScheme, integer, type OptionsOf, oneOf, option } from "./options.js";
 
-export interface NtkOptions {
-  readonly batchSize: number;
+export const NTK_OPTIONS = v.strictObject({
+  /** Images from the front of the data (TE-NAS on NB201: 72); the kernel is batch × batch. */
+  batchSize: option(integer(1), 72),
   /**
    * TE-NAS asks for kaiming_normal, but its init function matches no branch for that setting, so its
    * networks keep PyTorch's default init (kaiming_uniform here).
    */
-  readonly init: InitScheme;
-  readonly bnMode: "train" | "inference";
-}
+  init: option(initScheme(), "kaiming_uniform"),
+  bnMode: option(oneOf(["train", "inference"]), "train"),
+});
 
-export const NTK_DEFAULTS: NtkOptions = { batchSize: 72, init: "kaiming_uniform", bnMode: "train" };
+export type NtkOptions = OptionsOf<typeof NTK_OPTIONS>;
+
+export const NTK_DEFAULTS: NtkOptions = defaultsOf(NTK_OPTIONS);
 
 /** Row i of the Gram matrix (and its mirror) in fp64, two accumulators to shorten the dependency chain. */
 function gramRow(rows: readonly Float32Array[], next: Float32Array, gram: Float64Array, n: number): void {
@@ -79,7 +83,7 @@ export async function perSampleGradients(
   }
 }
 
-export const ntk: Metric<NtkOptions> = {
+export const ntk: Metric<NtkOptions> = defineMetric({
   name: "ntk",
   description: "empirical NTK spectrum at initialisation (TE-NAS: per-sample gradients of summed logits)",
   values: [
@@ -88,9 +92,9 @@ export const ntk: Metric<NtkOptions> = {
     { name: "ntk_lambda_max", higherIsBetter: true, description: "largest eigenvalue" },
     { name: "ntk_trace", higherIsBetter: true, description: "trace" },
   ],
-  defaults: NTK_DEFAULTS,
-  async compute(input, options) {
-    const o = { ...NTK_DEFAULTS, ...options };
+  options: NTK_OPTIONS,
+  images: (o) => o.batchSize,
+  async run(input, o) {
     const weights = await initialWeights(input, o.init);
     const params = input.graph.nodes.flatMap((node) =>
       node.params.filter((p) => p.role === "weight" || p.role === "bn_gamma").map((p) => p.name),
@@ -123,4 +127,4 @@ export const ntk: Metric<NtkOptions> = {
       return { values: { ...result, ntk_cond: Number.NaN }, reason: `NTK is singular (λ_min = ${min})` };
     return checkFinite(result);
   },
-};
+});

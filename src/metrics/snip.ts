@@ -3,18 +3,18 @@
 import {
   sharedCrossEntropyPass,
   sumOverLayers,
-  ZERO_COST_DEFAULTS,
+  ZERO_COST_OPTIONS,
   type ZeroCostOptions,
 } from "./gradientPass.js";
-import { checkFinite, type Metric } from "./metric.js";
+import { checkFinite, defineMetric, type Metric } from "./metric.js";
 
-export const snip: Metric<ZeroCostOptions> = {
+export const snip: Metric<ZeroCostOptions> = defineMetric({
   name: "snip",
   description: "connection sensitivity Σ|w·∂L/∂w| (zero-cost-nas; batch 64, cross-entropy, train-mode BN)",
   values: [{ name: "snip", higherIsBetter: true, description: "Σ|w·∂L/∂w| over conv/linear weights" }],
-  defaults: ZERO_COST_DEFAULTS,
-  async compute(input, options) {
-    const o = { ...ZERO_COST_DEFAULTS, ...options };
+  options: ZERO_COST_OPTIONS,
+  images: (o) => o.batchSize,
+  async run(input, o) {
     const pass = await sharedCrossEntropyPass(input, o);
     const value = sumOverLayers(pass, input.graph, (w, g) => {
       let s = 0;
@@ -23,4 +23,4 @@ export const snip: Metric<ZeroCostOptions> = {
     });
     return checkFinite({ snip: value });
   },
-};
+});

@@ -7,29 +7,32 @@
 // distinct 16-sample patterns over all neurons. correlation.py averages 32 re-initialisations. The
 // regularised form multiplies by exp(−(θ−μ)²/σ), θ = parameters / 1000 (count_parameters).
 
+import * as v from "valibot";
 import { paramCount } from "../ir/cost.js";
 import type { Graph } from "../ir/graph.js";
 import { numel } from "../ir/graph.js";
-import { type InitScheme, initWeights } from "../ir/init.js";
+import { initWeights } from "../ir/init.js";
 import { type ForwardTimings, type Images, NodeProbe, newTimings, type ProbeTail } from "../onnx/forward.js";
 import type { RuntimeOptions } from "../onnx/runtime.js";
-import {
-  checkFinite,
-  failed,
-  frontBatch,
-  type Metric,
-  type MetricInput,
-  type MetricResult,
-} from "./metric.js";
+import { checkFinite, defineMetric, failed, frontBatch, type Metric } from "./metric.js";
 import { reluInputs, zeroScalar } from "./naswot.js";
+import {
+  defaultsOf,
+  finiteNumber,
+  initScheme,
+  integer,
+  type OptionsOf,
+  option,
+  positive,
+} from "./options.js";
 
-export interface SwapOptions {
+export const SWAP_OPTIONS = v.strictObject({
   /** Images from the front of the data (reference: 16). */
-  readonly batchSize: number;
+  batchSize: option(integer(1), 16),
   /** Re-initialisations averaged (reference correlation.py: 32). */
-  readonly repeats: number;
+  repeats: option(integer(1), 32),
   /** Reference: standard_normal (network_weight_gaussian_init). */
-  readonly init: InitScheme;
+  init: option(initScheme(), "standard_normal"),
   /**
    * Centre and width of the regulariser exp(−(θ−μ)²/σ), θ in thousands of parameters. Neither
    * pym1024/SWAP nor pym1024/SWAP_Universal publishes values for NB201. The default μ = 1500,
@@ -37,17 +40,13 @@ export interface SwapOptions {
    * zero-cost-nas-style measure registry: a mild preference for the largest NB201 cells (factor 0.26
    * at 73k parameters, 1 at 1.5M). Tune on validation accuracy (DESIGN.md §4) before relying on it.
    */
-  readonly mu: number;
-  readonly sigma: number;
-}
+  mu: option(finiteNumber(), 1500),
+  sigma: option(positive(), 1.5e6),
+});
 
-export const SWAP_DEFAULTS: SwapOptions = {
-  batchSize: 16,
-  repeats: 32,
-  init: "standard_normal",
-  mu: 1500,
-  sigma: 1.5e6,
-};
+export type SwapOptions = OptionsOf<typeof SWAP_OPTIONS>;
+
+export const SWAP_DEFAULTS: SwapOptions = defaultsOf(SWAP_OPTIONS);
 
 /** Bits per code row: fp32 holds integers below 2²⁴ exactly. */
 const BITS = 24;
@@ -188,7 +187,7 @@ export async function swapScore(
   return { swap, perRepeat, regulariser, neurons, timings };
 }
 
-export const swap: Metric<SwapOptions> = {
+export const swap: Metric<SwapOptions> = defineMetric({
   name: "swap",
   description: "SWAP-Score: distinct sample-wise ReLU sign patterns over 16 images (pym1024/SWAP)",
   values: [
@@ -203,12 +202,12 @@ export const swap: Metric<SwapOptions> = {
       description: "swap · exp(−(θ−μ)²/σ), θ = parameters/1000",
     },
   ],
-  defaults: SWAP_DEFAULTS,
-  async compute(input: MetricInput, options: Partial<SwapOptions> = {}): Promise<MetricResult> {
-    const o = { ...SWAP_DEFAULTS, ...options };
+  options: SWAP_OPTIONS,
+  images: (o) => o.batchSize,
+  async run(input, o) {
     const images = frontBatch(input.data, o.batchSize);
     const r = await swapScore(input.graph, images, { ...o, seed: input.seed }, input.runtime);
     if (r.neurons === 0) return failed(swap, "the network has no ReLU on a feature map");
     return checkFinite({ swap: r.swap, swap_reg: r.swap * r.regulariser });
   },
-};
+});

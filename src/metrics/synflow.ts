@@ -6,14 +6,19 @@
 // (input, biases), so scaling both by c scales every activation by c, and seeding the backward with
 // d scales every gradient by d. Choosing c·d ≈ 1/R keeps every intermediate in float32 range, and
 // w·∂R/∂w = (w·G)/(c·d) recovers the score. c and d are powers of two, so the scaling is exact.
+
+import * as v from "valibot";
 import { type Graph, numel } from "../ir/graph.js";
 import { initWeights } from "../ir/init.js";
 import { withoutBatchNorm } from "../ir/transform.js";
 import { forwardOutput, newTimings } from "../onnx/forward.js";
 import { gradName } from "../onnx/gradient.js";
 import { GradientSession } from "../onnx/gradientSession.js";
-import { prunableLayers, weightOf, ZERO_COST_DEFAULTS, type ZeroCostOptions } from "./gradientPass.js";
-import { checkFinite, failed, type Metric, type MetricInput } from "./metric.js";
+import { prunableLayers, weightOf, ZERO_COST_OPTIONS } from "./gradientPass.js";
+import { checkFinite, defineMetric, failed, type Metric, type MetricInput } from "./metric.js";
+
+/** SynFlow reads no images (its input is all ones), so only the init is an option. */
+export const SYNFLOW_OPTIONS = v.strictObject({ init: ZERO_COST_OPTIONS.entries.init });
 
 const HOMOGENEOUS = new Set(["relu", "leaky_relu", "identity"]);
 
@@ -51,13 +56,12 @@ async function scaledOutputSum(
   return logits!.reduce((s, v) => s + v, 0);
 }
 
-export const synflow: Metric<Pick<ZeroCostOptions, "init">> = {
+export const synflow: Metric<v.InferOutput<typeof SYNFLOW_OPTIONS>> = defineMetric({
   name: "synflow",
   description: "synaptic flow Σ|w|·∂R/∂w with BN removed, |θ|, all-ones input (zero-cost-nas synflow)",
   values: [{ name: "synflow", higherIsBetter: true, description: "Σ |w|·∂R/∂w over conv/linear weights" }],
-  defaults: { init: ZERO_COST_DEFAULTS.init },
-  async compute(input, options) {
-    const init = options?.init ?? ZERO_COST_DEFAULTS.init;
+  options: SYNFLOW_OPTIONS,
+  async run(input, { init }) {
     const graph = withoutBatchNorm(input.graph);
     const abs = initWeights(graph, init, input.seed, "init");
     for (const [name, v] of abs) abs.set(name, v.map(Math.abs));
@@ -103,4 +107,4 @@ export const synflow: Metric<Pick<ZeroCostOptions, "init">> = {
       await session.release();
     }
   },
-};
+});

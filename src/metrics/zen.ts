@@ -5,43 +5,49 @@
 //   zen = log( mean_b ‖f(x_b) − f(x_b + γ ε_b)‖₁ ) + Σ_BN log √(mean_c running_var_c),
 // where running_var is each BN's running variance after the two forward passes (PyTorch momentum 0.1
 // from 1, unbiased batch variance), carried over between repeats as the reference's loop does.
+import * as v from "valibot";
 import type { Graph } from "../ir/graph.js";
 import { batchNormNodes, numel } from "../ir/graph.js";
-import { type InitScheme, initWeights } from "../ir/init.js";
+import { initWeights } from "../ir/init.js";
 import { withoutResidualShortcuts } from "../ir/transform.js";
 import { batchVarName } from "../onnx/compile.js";
 import { type ForwardTimings, NodeProbe, newTimings } from "../onnx/forward.js";
 import type { RuntimeOptions } from "../onnx/runtime.js";
 import { Rng } from "../util/random.js";
-import { failed, type Metric, type MetricInput, type MetricResult } from "./metric.js";
+import { defineMetric, failed, type Metric } from "./metric.js";
+import {
+  between,
+  defaultsOf,
+  flag,
+  initScheme,
+  integer,
+  type OptionsOf,
+  option,
+  positive,
+} from "./options.js";
 
-export interface ZenOptions {
+export const ZEN_OPTIONS = v.strictObject({
   /** Gaussian images per pass (reference CIFAR scripts: 64). */
-  readonly batchSize: number;
+  batchSize: option(integer(1), 64),
   /** Re-initialisations averaged (reference search: 1; its standalone script: 32). */
-  readonly repeats: number;
+  repeats: option(integer(1), 1),
   /** Mixup coefficient γ (reference: 0.01). */
-  readonly gamma: number;
+  gamma: option(positive(), 0.01),
   /** Reference: standard_normal (network_weight_gaussian_init). */
-  readonly init: InitScheme;
+  init: option(initScheme(), "standard_normal"),
   /**
    * Score the network without its residual shortcuts (reference: no_reslink=True). On NB201 these are
    * the reduction blocks' avg-pool + 1×1-conv shortcuts; the cell's skip_connect edges are searched
    * ops, not residual links, and stay (see residualShortcuts in ir/transform.ts).
    */
-  readonly removeResidual: boolean;
+  removeResidual: option(flag(), true),
   /** PyTorch's BN momentum, for the running variances the score reads. */
-  readonly bnMomentum: number;
-}
+  bnMomentum: option(between(0, 1), 0.1),
+});
 
-export const ZEN_DEFAULTS: ZenOptions = {
-  batchSize: 64,
-  repeats: 1,
-  gamma: 0.01,
-  init: "standard_normal",
-  removeResidual: true,
-  bnMomentum: 0.1,
-};
+export type ZenOptions = OptionsOf<typeof ZEN_OPTIONS>;
+
+export const ZEN_DEFAULTS: ZenOptions = defaultsOf(ZEN_OPTIONS);
 
 /** The node whose output is global-average-pooled into `features` (or `features` when it is no GAP). */
 export function preGapNode(graph: Graph): number {
@@ -144,7 +150,7 @@ export async function zenScore(
   return { score, perRepeat, timings };
 }
 
-export const zen: Metric<ZenOptions> = {
+export const zen: Metric<ZenOptions> = defineMetric({
   name: "zen",
   description:
     "Zen-Score: log expected pre-GAP response to a γ=0.01 input perturbation + BN scaling (idstcv/ZenNAS)",
@@ -156,12 +162,12 @@ export const zen: Metric<ZenOptions> = {
         "log E‖f(x)−f(x+γε)‖₁ + Σ_BN log √(mean running var), N(0,1) init, residual shortcuts removed",
     },
   ],
-  defaults: ZEN_DEFAULTS,
-  async compute(input: MetricInput, options: Partial<ZenOptions> = {}): Promise<MetricResult> {
+  options: ZEN_OPTIONS,
+  async run(input, options) {
     const r = await zenScore(input.graph, { ...options, seed: input.seed }, input.runtime);
     if (r.perRepeat.some((p) => p.logDelta === Number.NEGATIVE_INFINITY))
       return failed(zen, "the pre-GAP features do not respond to the input perturbation (‖Δf‖ = 0)");
     if (!Number.isFinite(r.score)) return failed(zen, `non-finite zen score ${r.score}`);
     return { values: { zen: r.score } };
   },
-};
+});

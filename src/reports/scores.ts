@@ -1,12 +1,12 @@
 // Reading `nasprobe score` output for reports: one merged record per architecture.
 import { existsSync } from "node:fs";
-import { valueInfo } from "../metrics/index.js";
+import { METRICS, valueInfo } from "../metrics/index.js";
 import { readJsonl } from "../store/jsonl.js";
 
 /**
  * One record per architecture, in order of first appearance; a field comes from the first record of
  * that architecture that has it (a file may hold NNGP lines and zero-cost lines for the same
- * architecture). The same rule as `nasprobe correlate`.
+ * architecture, see recordGroups in metrics/scorer.ts). The same rule as `nasprobe correlate`.
  */
 export function mergeScoreRecords(
   records: readonly Record<string, unknown>[],
@@ -39,8 +39,9 @@ export function metricFields(records: Iterable<Record<string, unknown>>): string
 }
 
 /**
- * The record field holding a metric's value: the name itself when present, and for "nngp" (whose
- * records say "metric":"nngp" and keep the accuracy in "score") the "score" field.
+ * The record field holding a metric's value: the name itself when present (a value name such as
+ * ntk_cond, or a metric named after its value), else the metric's first value (nngp → score,
+ * ntk → ntk_cond), as search objectives read metric names.
  */
 export function resolveMetricField(
   records: Iterable<Record<string, unknown>>,
@@ -49,7 +50,8 @@ export function resolveMetricField(
 ): string {
   const all = [...records];
   if (all.some((r) => metric in r)) return metric;
-  if (metric === "nngp" && all.some((r) => r.metric === "nngp" && "score" in r)) return "score";
+  const first = METRICS.find((m) => m.name === metric)?.values[0]?.name;
+  if (first !== undefined && all.some((r) => first in r)) return first;
   const found = metricFields(all);
   throw new Error(
     `${file}: no "${metric}" values (${found.length > 0 ? `found: ${found.join(", ")}` : "no metric values found"})`,

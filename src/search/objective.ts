@@ -1,6 +1,7 @@
 // What a search optimises. An objective term is a benchmark-table column (`table:COLUMN`, the
-// tabular oracle), NNGP (`nngp`), or any training-free metric value by name (`naswot`, `ntk_cond`,
-// …); several terms, comma-separated, make a multi-objective study. Each term knows its sign, so
+// tabular oracle) or any training-free metric (`nngp`, `naswot`, `ntk`, standing for its first value)
+// or metric value (`ntk_cond`, `held_out_score`) from the metric registry; several terms,
+// comma-separated, make a multi-objective study. Each term knows its sign, so
 // algorithms see higher-is-better fitness, and its cost per query in training epochs.
 import type { BenchmarkTable } from "../benchmarks/table.js";
 import { getMetric, METRIC_NAMES, METRICS, valueInfo } from "../metrics/index.js";
@@ -9,8 +10,8 @@ import type { Scorer } from "../metrics/scorer.js";
 export interface ObjectiveTerm {
   /** As written on the command line, e.g. `table:c10valid_valid_200`. */
   readonly spec: string;
-  readonly kind: "table" | "nngp" | "metric";
-  /** The value read from an evaluation: the column, NNGP's `score`, or the metric value. */
+  readonly kind: "table" | "metric";
+  /** The value read from an evaluation: the column or the metric value (NNGP's is `score`). */
   readonly valueName: string;
   /** For kind "metric": the metric that computes the value. */
   readonly metric?: string;
@@ -41,13 +42,10 @@ export function parseObjectiveTerm(spec: string): ObjectiveTerm {
       cost: columnCost(column),
     };
   }
-  if (text === "nngp") return { spec: text, kind: "nngp", valueName: "score", higherIsBetter: true, cost: 0 };
-  // A metric name stands for its first value (ntk → ntk_cond); a value name for itself.
+  // A metric name stands for its first value (ntk → ntk_cond, nngp → score); a value name for itself.
   const metric = METRICS.find((m) => m.name === text || m.values.some((v) => v.name === text));
   if (!metric)
-    throw new Error(
-      `unknown objective "${spec}" (use nngp, table:COLUMN, or a metric: ${METRIC_NAMES.join(", ")})`,
-    );
+    throw new Error(`unknown objective "${spec}" (use table:COLUMN or a metric: ${METRIC_NAMES.join(", ")})`);
   const value = metric.name === text ? metric.values[0]! : valueInfo(text)!;
   return {
     spec: text,
@@ -96,13 +94,11 @@ export function fitnessOf(terms: readonly ObjectiveTerm[], objectives: readonly 
 
 export interface ObjectiveSources {
   readonly table?: BenchmarkTable;
-  /** Scores NNGP (values `score`, `held_out_score`). */
-  readonly nngp?: Scorer;
   /** Scores every metric the terms name, in one pass per architecture. */
   readonly metrics?: Scorer;
 }
 
-/** The metrics (other than NNGP) that the terms need computed. */
+/** The metrics that the terms need computed. */
 export const metricsNeeded = (terms: readonly ObjectiveTerm[]): string[] => [
   ...new Set(terms.filter((t) => t.kind === "metric").map((t) => t.metric!)),
 ];
@@ -118,7 +114,6 @@ export function makeObjective(terms: readonly ObjectiveTerm[], sources: Objectiv
         );
       columns.set(t.valueName, sources.table.column(t.valueName)); // a malformed cell fails now, not mid-search
     }
-    if (t.kind === "nngp" && !sources.nngp) throw new Error("objective nngp needs an NNGP scorer");
     if (t.kind === "metric") {
       getMetric(t.metric!);
       if (!sources.metrics) throw new Error(`objective ${t.spec} needs a metric scorer`);
@@ -140,12 +135,8 @@ export function makeObjective(terms: readonly ObjectiveTerm[], sources: Objectiv
           values[name] = Number.isFinite(v) ? v : null;
         }
       }
-      for (const scorer of [
-        terms.some((t) => t.kind === "nngp") ? sources.nngp : undefined,
-        terms.some((t) => t.kind === "metric") ? sources.metrics : undefined,
-      ]) {
-        if (!scorer) continue;
-        const r = await scorer.score(archStr);
+      if (terms.some((t) => t.kind === "metric")) {
+        const r = await sources.metrics!.score(archStr);
         Object.assign(values, r.values);
         for (const [m, why] of Object.entries(r.reasons)) reasons.push(`${m}: ${why}`);
       }
