@@ -29,3 +29,32 @@ export function randomize(weights: Map<string, Float32Array>, rng: Rng): void {
     if (/\.(gamma|beta|bias)$/.test(name)) for (let i = 0; i < v.length; i++) v[i] = 0.5 + rng.uniform();
   }
 }
+
+/**
+ * The ops spaces and imported models add beyond NB201's: broadcasting mul/add (squeeze-and-
+ * excitation), matmul, reshape, channel slices, flat concat, projected concat, parameterised
+ * leaky ReLU, and every activation on a flat tensor.
+ */
+export function newOpsNet(): Graph {
+  const b = new GraphBuilder([4, 6, 6]);
+  const stem = b.conv(b.input, 6, 3, { padding: 1, bias: true });
+  // Squeeze-and-excitation: [C,H,W] ⊙ σ(fc(gap)) as [C,1,1]; operands both ways round.
+  const squeeze = b.linear(b.relu(b.linear(b.globalAvgPool(stem), 3)), 6);
+  const gate = b.reshape(b.act(squeeze, "hsigmoid"), [-1, 1, 1]);
+  const excited = b.mul(stem, gate);
+  const gated = b.mul(b.reshape(b.act(squeeze, "sigmoid"), [6, 1, 1]), b.act(stem, "hswish"));
+  // A per-position map [1,H,W] added to every channel, and a bias-like [C,1,1].
+  const spatialMap = b.conv(stem, 1, 1);
+  const shifted = b.addBroadcast([excited, spatialMap, gate]);
+  const same = b.mul(shifted, gated); // equal shapes
+  const sliced = b.sliceChannels(b.leakyRelu(same, 0.2), 4);
+  const merged = b.concatProjected([sliced, b.act(stem, "relu6")], [5, 6]);
+  // Per-sample matrices: [C, H·W] × [H·W, C] (a Gram matrix), then flattened.
+  const m = b.reshape(b.batchNorm(merged), [11, 36]);
+  const gram = b.matmul(m, b.reshape(b.conv(merged, 11, 1), [36, 11]));
+  const flat = b.flatten(gram);
+  const features = b.globalAvgPool(merged);
+  const heads = ACTIVATIONS.map((fn) => b.act(b.linear(features, 3), fn));
+  const logits = b.linear(b.concat([b.linear(flat, 4), ...heads]), 3);
+  return b.build({ features, logits });
+}

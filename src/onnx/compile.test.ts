@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { GraphBuilder } from "../ir/builder.js";
-import { everyOpNet, randomize } from "../ir/fixtures.js";
+import { everyOpNet, newOpsNet, randomize } from "../ir/fixtures.js";
 import { batchNormNodes, type Graph } from "../ir/graph.js";
 import { initWeights } from "../ir/init.js";
 import { referenceForward } from "../ir/referenceForward.js";
@@ -129,4 +129,8 @@ test("sliceChannels lowers to a Slice on the channel axis that matches the refer
   const graph = b.build({ features, logits });
   assert.equal(graph.nodes[kept]!.params.length, 0);
   await checkAgainstReference(graph, 3, 4);
+});
+
+test("ONNX Runtime matches the reference on the broadcasting, matmul, reshape and activation ops", async () => {
+  await checkAgainstReference(newOpsNet(), 3, 5);
 });

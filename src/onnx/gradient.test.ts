@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { GraphBuilder } from "../ir/builder.js";
-import { everyOpNet, randomize } from "../ir/fixtures.js";
+import { everyOpNet, newOpsNet, randomize } from "../ir/fixtures.js";
 import { batchNormNodes, type Graph, numel } from "../ir/graph.js";
 import { initWeights } from "../ir/init.js";
 import { referenceForward } from "../ir/referenceForward.js";
@@ -192,4 +192,12 @@ test("sliceChannels: the gradient pads the dropped channels with zeros ([C,H,W] 
   const flat = b.sliceChannels(b.linear(features, 8), 3);
   const logits = b.linear(flat, 3);
   await checkGradients(b.build({ features, logits }), "train", "seeded", 5);
+});
+
+test("gradients of the broadcasting, matmul, reshape, slice and activation ops (train-mode BN, seeded)", async () => {
+  await checkGradients(newOpsNet(), "train", "seeded", 6);
+});
+
+test("gradients of the new ops with inference-mode BN and cross-entropy", async () => {
+  await checkGradients(newOpsNet(), "inference", "cross_entropy", 7);
 });
