@@ -91,7 +91,7 @@ export function defineMetric<S extends OptionsSchema>(spec: MetricSpec<S>): Metr
     resolve,
     images: (options) => spec.images?.(options) ?? 0,
     ...(spec.recordSettings ? { recordSettings: spec.recordSettings } : {}),
-    compute: (input, options) => spec.run(input, resolve(options)),
+    compute: async (input, options) => spec.run(input, resolve(options)),
     run: (input, options) => spec.run(input, options),
   };
 }

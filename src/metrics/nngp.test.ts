@@ -13,7 +13,7 @@ import {
 } from "../linalg/kernelRegression.js";
 import { buildNb201, parseNb201 } from "../spaces/nb201.js";
 import { Rng } from "../util/random.js";
-import { NNGP_DEFAULTS, nngpScore } from "./nngp.js";
+import { NNGP_DEFAULTS, nngp, nngpScore } from "./nngp.js";
 
 const ARCH = parseNb201(
   "|nor_conv_3x3~0|+|avg_pool_3x3~0|nor_conv_1x1~1|+|skip_connect~0|none~1|nor_conv_3x3~2|",
@@ -126,4 +126,34 @@ test("a network with all-zero features scores 0 both ways, as the reference does
   assert.equal(r.failedEpsilons, 20);
   assert.equal(r.score, 0);
   assert.equal(r.heldOutScore, 0);
+});
+
+test("through the Metric contract: the data's first nTrain are fitted, the next nVal validate, same values", async () => {
+  const data: ImageSet = {
+    ...train,
+    name: "train+val",
+    images: Float32Array.from([...train.images, ...val.images]),
+    labels: Int32Array.from([...train.labels, ...val.labels]),
+    count: train.count + val.count,
+  };
+  const options = { nTrain: 60, nVal: 24, ensemble: 2, batchSize: 32 };
+  const r = await nngp.compute({ graph, data, seed: 3, runtime: { threads: 1 } }, options);
+  const direct = await nngpScore(
+    graph,
+    { train, val },
+    { ensemble: 2, seed: 3, batchSize: 32 },
+    { threads: 1 },
+  );
+  assert.deepEqual(r, {
+    values: { score: direct.score, held_out_score: direct.heldOutScore },
+    diagnostics: { best_epsilon: direct.bestEpsilon, failed_epsilons: direct.failedEpsilons },
+  });
+  assert.equal(nngp.images(nngp.resolve(options)), 84);
+  await assert.rejects(
+    nngp.compute({ graph, data, seed: 3, runtime: {} }, { ...options, nVal: 25 }),
+    /needs 85 images/,
+  );
+  await assert.rejects(nngp.compute({ graph, data, seed: 3, runtime: {} }, { ensemble: 0 }), {
+    message: "nngp.ensemble=0: must be an integer ≥ 1",
+  });
 });
