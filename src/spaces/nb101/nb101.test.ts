@@ -40,6 +40,17 @@ describe("NB101 strings", { skip: records === undefined && "../shared/data is ab
       assert.equal(nb101.format(nb101.parse(nb101.format(cell))), canonical);
     }
   });
+  it("describes a cell by its dataset hash, vertex and edge counts", () => {
+    for (const r of recs) {
+      const facts = nb101.describe!(nb101.parse(JSON.stringify({ matrix: r.matrix, ops: r.ops })));
+      assert.equal(facts.hash, r.hash);
+      assert.equal(facts.vertices, r.ops.length);
+      assert.equal(
+        facts.edges,
+        r.matrix.flat().reduce<number>((a, b) => a + b, 0),
+      );
+    }
+  });
   it("parses a hash through the index, in either case", () => {
     const index = recordIndex();
     for (const r of recs) {

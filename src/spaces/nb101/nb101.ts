@@ -8,6 +8,7 @@ import type { CategoricalCoding, Decoded, SearchSpace } from "../space.js";
 import { SpaceError } from "../space.js";
 import {
   cellJson,
+  edgeCount,
   MAX_VERTICES,
   NB101_OPS,
   type Nb101Cell,
@@ -17,6 +18,7 @@ import {
   pairIndex,
 } from "./cell.js";
 import { allPacked, unpackCell } from "./enumerate.js";
+import { nb101Hash } from "./hash.js";
 import { hashIndex, type Nb101HashIndex } from "./hashIndex.js";
 import { buildNb101, nb101Flops } from "./network.js";
 
@@ -189,4 +191,8 @@ export const nb101: SearchSpace<Nb101Cell> = {
   defaultBuild: { inputShape: [3, 32, 32], numClasses: 10 },
   categorical: nb101Categorical,
   flops: nb101Flops,
+  describe(arch) {
+    const cell = nb101Cell(arch.matrix, arch.ops);
+    return { hash: nb101Hash(cell), vertices: cell.matrix.length, edges: edgeCount(cell) };
+  },
 };

@@ -2,6 +2,10 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { paramCount } from "../../ir/cost.js";
+import { initWeights } from "../../ir/init.js";
+import { referenceForward } from "../../ir/referenceForward.js";
+import { compileToOnnx } from "../../onnx/compile.js";
+import { OnnxSession } from "../../onnx/runtime.js";
 import { sharedDataPath } from "../../util/sharedData.js";
 import { nb101Cell, pruneCell } from "./cell.js";
 import { nb101 } from "./nb101.js";
@@ -87,6 +91,43 @@ describe("NB101 network", () => {
     // NASLib builds the matrix as listed; the dataset trained the canonical order, and the channel
     // remainder moves with the order, so some of these cells differ once canonicalised.
     assert.equal(orderMatters, 15);
+  });
+  it("runs in ONNX Runtime as the plain-TS reference computes it (truncation included)", async () => {
+    // Stem 10: the output's 10 channels split 4 + 3 + 3 over vertices 1, 2, 4 (order 0→1→2, …), so
+    // vertex 1 (4 channels) is truncated to 3 where it feeds vertex 3.
+    const cell = pruneCell(
+      [
+        [0, 1, 0, 0, 0, 1],
+        [0, 0, 1, 1, 0, 1],
+        [0, 0, 0, 0, 0, 1],
+        [0, 0, 0, 0, 1, 0],
+        [0, 0, 0, 0, 0, 1],
+        [0, 0, 0, 0, 0, 0],
+      ],
+      ["input", "conv3x3-bn-relu", "maxpool3x3", "conv1x1-bn-relu", "conv3x3-bn-relu", "output"],
+    );
+    assert.deepEqual(vertexChannels(10, 10, cell.matrix), [10, 4, 3, 3, 3, 10]);
+    const g = buildNb101(cell, { inputShape: [3, 8, 8], numClasses: 5, stemChannels: 10, cellsPerStack: 1 });
+    assert.ok(g.nodes.some((n) => n.op.kind === "sliceChannels"));
+    const weights = initWeights(g, "kaiming_normal", 0);
+    const batch = 2;
+    const input = Float32Array.from({ length: batch * 3 * 64 }, (_, i) => Math.sin(i));
+    const compiled = compileToOnnx(g, { bnMode: "train" });
+    const session = await OnnxSession.create(compiled.bytes, { threads: 1 });
+    const feeds: Record<string, { data: Float32Array; dims: number[] }> = {
+      input: { data: input, dims: [batch, 3, 8, 8] },
+    };
+    for (const p of g.nodes.flatMap((n) => n.params))
+      feeds[p.name] = { data: weights.get(p.name)!, dims: [...p.shape] };
+    const out = await session.run(feeds);
+    await session.release();
+    const ref = referenceForward(g, weights, input, batch, { bnMode: "train" });
+    const expected = ref[g.logits]!;
+    const actual = out.logits!.data;
+    assert.equal(actual.length, batch * 5);
+    const scale = Math.max(...Array.from(expected, Math.abs));
+    for (let i = 0; i < actual.length; i++)
+      assert.ok(Math.abs(actual[i]! - expected[i]!) <= 2e-4 * (1 + scale));
   });
   it("is the space's flops hook", () => {
     assert.equal(nb101.flops, nb101Flops);
