@@ -8,6 +8,7 @@ import { GraphBuilder } from "../ir/builder.js";
 import * as declaration from "./declaration.js";
 import { declareSpace } from "./declaredSpace.js";
 import { spaceFromJson } from "./jsonSpace.js";
+import { nb101 } from "./nb101/nb101.js";
 import { nb201 } from "./nb201.js";
 import { nbmacro } from "./nbmacro.js";
 import { type SearchSpace, SpaceError } from "./space.js";
@@ -18,6 +19,7 @@ type AnySpace = SearchSpace<any>;
 /** Built-in spaces; a factory takes `name:key=value,…` options (e.g. `mlp:depth=6,width=512`). */
 const BUILTIN: Record<string, AnySpace | ((options: Record<string, string>) => AnySpace)> = {
   nb201,
+  nb101,
   nbmacro,
 };
 
