@@ -62,7 +62,7 @@ export function registerScore(program: Command): void {
     .option("--space <name>", "search space", "nb201")
     .option(
       "--metric <names>",
-      `comma-separated metrics, computed in one pass per architecture: nngp, ${METRIC_NAMES.join(", ")}`,
+      `comma-separated metrics, computed in one pass per architecture: ${METRIC_NAMES.join(", ")}`,
       "nngp",
     )
     .option("--arch <string...>", "architecture string(s)")

@@ -41,11 +41,6 @@ export function getMetric(name: string): Metric {
   return metric;
 }
 
-/** The metric that yields a named value (e.g. ntk_cond → ntk, score → nngp). */
-export function metricOfValue(valueName: string): Metric | undefined {
-  return METRICS.find((m) => m.values.some((v) => v.name === valueName));
-}
-
 /** What a named value means and its sign convention, for any metric's value (e.g. ntk_cond). */
 export function valueInfo(valueName: string): MetricValueInfo | undefined {
   for (const m of METRICS) {
