@@ -53,7 +53,7 @@ async function testCurve(
   seed: number,
   algo: string,
 ): Promise<number[]> {
-  const terms = parseObjectives(objectiveSpec);
+  const terms = parseObjectives(objectiveSpec, nb201.benchmark?.epochCost);
   const run = await runStudy({
     store: memoryStudy(),
     config: { space: "nb201", algo, algoOptions: {}, objectives: [objectiveSpec], seed, evaluation: {} },
@@ -296,7 +296,7 @@ for (const [algo, multi] of [
   const found: number[] = [];
   const hv: number[] = [];
   for (const seed of seeds.slice(0, Math.min(SEEDS, 30))) {
-    const terms = parseObjectives("table:c10valid_valid_200,table:flops_c10_M");
+    const terms = parseObjectives("table:c10valid_valid_200,table:flops_c10_M", nb201.benchmark?.epochCost);
     const run = await runStudy({
       store: memoryStudy(),
       config: {

@@ -143,7 +143,7 @@ async function runSearch(o: SearchOptions): Promise<void> {
   if (o.budget === undefined && o.costBudget === undefined)
     throw new Error("search needs --budget N (queries) or --cost-budget EPOCHS");
   const space = await loadSpace(o.space);
-  const terms = parseObjectives(o.objective);
+  const terms = parseObjectives(o.objective, space.benchmark?.epochCost);
   const isPrefilter = o.algo === "prefilter";
   const isTenas = o.algo === "tenas";
   if (isTenas) supernetOf(space); // "not available for this space" before any work

@@ -16,20 +16,17 @@ export interface ObjectiveTerm {
   /** For kind "metric": the metric that computes the value. */
   readonly metric?: string;
   readonly higherIsBetter: boolean;
-  /** Training epochs one query stands for (12 or 200 for NB201 accuracy columns; 0 otherwise). */
+  /** Training epochs one query stands for (the space's benchmark says, e.g. 200 for NB201's `_200` columns; 0 otherwise). */
   readonly cost: number;
 }
 
 /** Table columns where smaller is better (model size and compute). */
 const LOWER_IS_BETTER_COLUMN = /^(flops|params|latency)/i;
 
-/** The training epochs a column's value costs, from its `_12` / `_200` suffix. */
-export function columnCost(column: string): number {
-  const m = /_(\d+)(?:_[a-z]+)?$/.exec(column);
-  return m && /(acc|valid|test|train)/.test(column) ? Number(m[1]) : 0;
-}
+/** The training epochs a table column's value stands for (a space's `benchmark.epochCost`). */
+export type EpochCost = (column: string) => number | undefined;
 
-export function parseObjectiveTerm(spec: string): ObjectiveTerm {
+export function parseObjectiveTerm(spec: string, epochCost?: EpochCost): ObjectiveTerm {
   const text = spec.trim();
   if (text.startsWith("table:")) {
     const column = text.slice("table:".length);
@@ -39,7 +36,7 @@ export function parseObjectiveTerm(spec: string): ObjectiveTerm {
       kind: "table",
       valueName: column,
       higherIsBetter: !LOWER_IS_BETTER_COLUMN.test(column),
-      cost: columnCost(column),
+      cost: epochCost?.(column) ?? 0,
     };
   }
   // A metric name stands for its first value (ntk → ntk_cond, nngp → score); a value name for itself.
@@ -57,12 +54,12 @@ export function parseObjectiveTerm(spec: string): ObjectiveTerm {
   };
 }
 
-export function parseObjectives(spec: string): ObjectiveTerm[] {
+export function parseObjectives(spec: string, epochCost?: EpochCost): ObjectiveTerm[] {
   const terms = spec
     .split(",")
     .map((s) => s.trim())
     .filter((s) => s.length > 0)
-    .map(parseObjectiveTerm);
+    .map((s) => parseObjectiveTerm(s, epochCost));
   if (terms.length === 0) throw new Error("--objective is empty");
   const names = terms.map((t) => t.valueName);
   if (new Set(names).size !== names.length) throw new Error(`--objective repeats a term: ${spec}`);
