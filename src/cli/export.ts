@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { INIT_SCHEMES, type InitScheme, initWeights } from "../ir/init.js";
 import { compileToOnnx } from "../onnx/compile.js";
 import { freshRunningStatistics } from "../onnx/forward.js";
-import { getSpace } from "../spaces/index.js";
+import { loadSpace } from "../spaces/index.js";
 import { nonNegativeInt, positiveInt, shape } from "./options.js";
 
 export function registerExport(program: Command): void {
@@ -13,27 +13,30 @@ export function registerExport(program: Command): void {
     .description(
       "write an architecture at initialisation as a standalone ONNX model (input → logits, features)",
     )
-    .option("--space <name>", "search space", "nb201")
+    .option("--space <name|file>", "search space (see `nasprobe spaces`) or a space file", "nb201")
     .requiredOption("--arch <string>", "architecture string")
     .requiredOption("--out <file.onnx>", "output file")
-    .option("--input-shape <C,H,W>", "input shape", shape("--input-shape"), [3, 32, 32])
-    .option("--classes <n>", "number of classes", positiveInt("--classes"), 10)
+    .option("--input-shape <C,H,W>", "input shape (default: the space's)", shape("--input-shape"))
+    .option("--classes <n>", "number of classes (default: the space's)", positiveInt("--classes"))
     .option("--seed <n>", "seed of the random weights", nonNegativeInt("--seed"), 0)
     .option("--init <scheme>", `weight init: ${INIT_SCHEMES.join(" | ")}`, "kaiming_normal")
     .action(
-      (o: {
+      async (o: {
         space: string;
         arch: string;
         out: string;
-        inputShape: number[];
-        classes: number;
+        inputShape?: number[];
+        classes?: number;
         seed: number;
         init: string;
       }) => {
         if (!(INIT_SCHEMES as readonly string[]).includes(o.init))
           throw new Error(`unknown --init "${o.init}"`);
-        const space = getSpace(o.space);
-        const graph = space.build(space.parse(o.arch), { inputShape: o.inputShape, numClasses: o.classes });
+        const space = await loadSpace(o.space);
+        const graph = space.build(space.parse(o.arch), {
+          inputShape: o.inputShape ?? space.defaultBuild.inputShape,
+          numClasses: o.classes ?? space.defaultBuild.numClasses,
+        });
         const weights = initWeights(graph, o.init as InitScheme, o.seed, "export");
         for (const [name, v] of freshRunningStatistics(graph)) weights.set(name, v);
         const model = compileToOnnx(graph, {

@@ -17,7 +17,8 @@ import {
   resolveMetrics,
   type Scorer,
 } from "../metrics/scorer.js";
-import { getSpace } from "../spaces/index.js";
+import { loadSpace } from "../spaces/index.js";
+import type { SearchSpace } from "../spaces/space.js";
 import { JsonlWriter, readJsonl } from "../store/jsonl.js";
 import { Rng } from "../util/random.js";
 import { VERSION } from "../version.js";
@@ -59,7 +60,7 @@ export function registerScore(program: Command): void {
   program
     .command("score")
     .description("score architectures at initialisation; one JSON line per architecture, resumable")
-    .option("--space <name>", "search space", "nb201")
+    .option("--space <name|file>", "search space (see `nasprobe spaces`) or a space file", "nb201")
     .option(
       "--metric <names>",
       `comma-separated metrics, computed in one pass per architecture: ${METRIC_NAMES.join(", ")}`,
@@ -140,8 +141,9 @@ async function runScore(o: ScoreOptions): Promise<void> {
   if (new Set(names).size !== names.length) throw new Error(`--metric repeats a metric: ${o.metric}`);
   const overrides = metricOverrides(o, names);
   resolveMetrics(names, overrides); // every name, key and value checked before any work
-  const archStrs = chooseArchitectures(o);
-  for (const group of recordGroups(names)) await runGroup(o, archStrs, group, overrides);
+  const space = await loadSpace(o.space);
+  const archStrs = chooseArchitectures(o, space);
+  for (const group of recordGroups(names)) await runGroup(o, space, archStrs, group, overrides);
 }
 
 /** `--set` items and NNGP's own flags as option overrides by metric (unknown names fail here). */
@@ -181,15 +183,29 @@ function metricOverrides(o: ScoreOptions, names: string[]): Record<string, Recor
   return overrides;
 }
 
-function chooseArchitectures(o: ScoreOptions): string[] {
-  const space = getSpace(o.space);
+function chooseArchitectures(o: ScoreOptions, space: SearchSpace<unknown>): string[] {
   const chosen = [o.arch !== undefined, o.sample !== undefined, o.all === true].filter(Boolean).length;
   if (chosen !== 1) throw new Error("score needs exactly one of --arch, --sample or --all");
   if (o.arch) return o.arch.map((s) => space.format(space.parse(s)));
-  const all = [...space.enumerate!()].map((a) => space.format(a));
+  if (!space.enumerate) {
+    if (o.all) throw new Error(`space ${space.name} is too large or unbounded to list; use --sample`);
+    return distinctSamples(space, o.sample!, new Rng(o.seed, "sample-archs"));
+  }
+  // A seeded shuffle of the whole list: the same cells for the same seed as every earlier release.
+  const all = [...space.enumerate()].map((a) => space.format(a));
   if (o.sample !== undefined && o.sample > all.length)
     throw new Error(`--sample ${o.sample} exceeds the space's ${all.length}`);
   return o.all ? all : new Rng(o.seed, "sample-archs").shuffle(all).slice(0, o.sample);
+}
+
+/** `count` distinct seeded draws of an unbounded space (fails when the space runs out of new ones). */
+function distinctSamples(space: SearchSpace<unknown>, count: number, rng: Rng): string[] {
+  const seen = new Set<string>();
+  for (let tries = 0; seen.size < count; tries++) {
+    if (tries > 100 * count) throw new Error(`space ${space.name}: fewer than ${count} distinct architectures drawn`);
+    seen.add(space.format(space.sample(rng)));
+  }
+  return [...seen];
 }
 
 const recordKey = (arch: string, seed: number, settings: object) =>
@@ -248,6 +264,7 @@ const runtimeOf = (o: ScoreOptions) => (o.threads ? { threads: o.threads } : {})
  */
 async function runGroup(
   o: ScoreOptions,
+  space: SearchSpace<unknown>,
   archStrs: string[],
   group: { label: string; metrics: string[] },
   allOverrides: MetricOverrides,
@@ -264,7 +281,7 @@ async function runGroup(
   const todo = remaining(o, archStrs, group.label, settings);
   if (todo.length > 0) {
     const scorer = metricScorer({
-      space: getSpace(o.space),
+      space,
       data: o.data,
       dataSeed: o.dataSeed,
       seed: o.seed,
