@@ -11,18 +11,45 @@ export { type InitScheme, initWeights } from "./ir/init.js";
 export * as kernels from "./kernels/index.js";
 export { getMetric, METRIC_NAMES, METRICS, valueInfo } from "./metrics/index.js";
 export {
+  defineMetric,
   Memo,
   type Metric,
   type MetricInput,
   type MetricResult,
   type MetricValueInfo,
 } from "./metrics/metric.js";
-export { NNGP_DEFAULTS, type NngpOptions, type NngpResult, nngpScore } from "./metrics/nngp.js";
+export { NNGP_DEFAULTS, type NngpOptions, type NngpResult, nngp, nngpScore } from "./metrics/nngp.js";
+export { MetricOptionError } from "./metrics/options.js";
 export { compileToOnnx } from "./onnx/compile.js";
 export { compileGradient, type GradientOptions, gradName, type Loss } from "./onnx/gradient.js";
 export { GradientSession, oneHot } from "./onnx/gradientSession.js";
 export { OnnxSession, type RuntimeOptions } from "./onnx/runtime.js";
-export { getSpace } from "./spaces/index.js";
+export {
+  type Decl,
+  fixed,
+  floatRange,
+  intRange,
+  list,
+  manyOf,
+  oneOf,
+  someOf,
+  struct,
+  type Value,
+} from "./spaces/declaration.js";
+export { declareSpace, type SpaceDeclaration } from "./spaces/declaredSpace.js";
+export { architectureFacts } from "./spaces/facts.js";
+export { getSpace, loadSpace, SPACE_NAMES } from "./spaces/index.js";
+export { type MlpSpaceOptions, mlp, mlpSpace } from "./spaces/mlp.js";
+export { nb101 } from "./spaces/nb101/nb101.js";
 export { formatNb201, nb201, parseNb201 } from "./spaces/nb201.js";
-export type { SearchSpace } from "./spaces/space.js";
+export { nbmacro } from "./spaces/nbmacro.js";
+export type {
+  BenchmarkHook,
+  BuildOptions,
+  CategoricalCoding,
+  Decoded,
+  SearchSpace,
+} from "./spaces/space.js";
+export { SpaceError } from "./spaces/space.js";
+export type { SupernetHook } from "./spaces/supernet.js";
 export { Rng } from "./util/random.js";
