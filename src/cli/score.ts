@@ -202,7 +202,8 @@ function chooseArchitectures(o: ScoreOptions, space: SearchSpace<unknown>): stri
 function distinctSamples(space: SearchSpace<unknown>, count: number, rng: Rng): string[] {
   const seen = new Set<string>();
   for (let tries = 0; seen.size < count; tries++) {
-    if (tries > 100 * count) throw new Error(`space ${space.name}: fewer than ${count} distinct architectures drawn`);
+    if (tries > 100 * count)
+      throw new Error(`space ${space.name}: fewer than ${count} distinct architectures drawn`);
     seen.add(space.format(space.sample(rng)));
   }
   return [...seen];
