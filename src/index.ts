@@ -34,6 +34,7 @@ export {
   oneOf,
   someOf,
   struct,
+  tuple,
   type Value,
 } from "./spaces/declaration.js";
 export { declareSpace, type SpaceDeclaration } from "./spaces/declaredSpace.js";

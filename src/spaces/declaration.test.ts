@@ -18,6 +18,7 @@ import {
   size,
   someOf,
   struct,
+  tuple,
 } from "./declaration.js";
 import { declareSpace } from "./declaredSpace.js";
 
@@ -106,6 +107,11 @@ test("check names the path and the fault", () => {
       /^SpaceError: acts: entry 1 "swish" is not one of "relu", "tanh", "gelu"$/,
     ],
     [{ ...ok, family: { kind: "vgg" } }, /^SpaceError: family: .* is not one of \{kind\}, \{kind, skip\}$/],
+    // The fixed field selects the conditional part, so its own fault is named.
+    [
+      { ...ok, family: { kind: "resnet", skip: "dense" } },
+      /^SpaceError: family\.skip: "dense" is not one of "identity", "deep"$/,
+    ],
     [{ ...ok, width: 3 }, /unknown field "width"/],
     [{ family: { kind: "mlp" }, acts: ["relu", "tanh"], taps: ["a"] }, /missing field "depth"/],
     [{ ...ok, version: 2 }, /^SpaceError: version: must be 1, got 2$/],
@@ -171,4 +177,23 @@ test("float ranges sample continuously, code by bins, and make the space unbound
     n.map((x) => +x.toFixed(12)),
     [0.2, 0.4],
   );
+});
+
+test("a tuple declares each position: no dead choices on the first and last layer", () => {
+  const layer = struct({ act: oneOf(["relu", "tanh"]), skip: oneOf(["none", "identity"]) });
+  const d = tuple([
+    struct({ act: oneOf(["relu", "tanh"]) }),
+    layer,
+    struct({ act: oneOf(["relu", "tanh"]), skip: "none" }),
+  ]);
+  assert.equal(size(d), 2 * 4 * 2);
+  assert.equal([...enumerate(d)].length, 16);
+  assert.deepEqual(codeChoices(d), [2, 2, 2, 2]);
+  for (const v of enumerate(d)) assert.deepEqual(decodeValue(d, encode(d, v)), v);
+  const v = check(d, [{ act: "tanh" }, { act: "relu", skip: "identity" }, { act: "relu" }]);
+  assert.deepEqual(v, [{ act: "tanh" }, { act: "relu", skip: "identity" }, { act: "relu", skip: "none" }]);
+  assert.equal(edits(d, v).length, 4);
+  assert.throws(() => check(d, [{ act: "tanh", skip: "none" }, v[1], v[2]]), /\[0\]: unknown field "skip"/);
+  const rng = new Rng(2);
+  for (let i = 0; i < 20; i++) assert.doesNotThrow(() => check(d, sample(d, rng)));
 });

@@ -9,7 +9,7 @@ export type Literal = string | number | boolean;
 export type Value = Literal | readonly Value[] | { readonly [key: string]: Value };
 
 /** A decision point or a fixed part of an architecture. */
-export type Decl = Fixed | OneOf | ManyOf | SomeOf | IntRange | FloatRange | Struct | List;
+export type Decl = Fixed | OneOf | ManyOf | SomeOf | IntRange | FloatRange | Struct | List | Tuple;
 
 export interface Fixed {
   readonly kind: "fixed";
@@ -55,6 +55,11 @@ export interface List {
   readonly kind: "list";
   readonly length: number;
   readonly item: Decl;
+}
+/** A fixed-length list whose positions are declared one by one (e.g. no skip choice on layer 1). */
+export interface Tuple {
+  readonly kind: "tuple";
+  readonly items: readonly Decl[];
 }
 
 // ---- constructors -------------------------------------------------------------------------------
@@ -130,6 +135,10 @@ function isStruct(x: unknown): x is Struct {
   return typeof x === "object" && x !== null && (x as { kind?: unknown }).kind === "struct";
 }
 
+export function tuple(items: readonly (Decl | Literal)[]): Tuple {
+  return { kind: "tuple", items: items.map((d) => (isLiteral(d) ? fixed(d) : d)) };
+}
+
 // ---- checking ------------------------------------------------------------------------------------
 
 const show = (v: unknown) => JSON.stringify(v);
@@ -157,6 +166,12 @@ export function check(decl: Decl, value: unknown, path = ""): Value {
             // not this candidate
           }
         }
+        // When the value's fixed fields select one candidate (a discriminator such as
+        // {"family":"resnet"}), that candidate's fault is the one to name.
+        const selected = decl.candidates.filter(
+          (c): c is Struct => isStruct(c) && matchesFixedFields(c, value),
+        );
+        if (selected.length === 1) check(selected[0]!, value, path);
       }
       return fail(`${show(value)} is not one of ${decl.candidates.map(describeCandidate).join(", ")}`);
     }
@@ -199,12 +214,29 @@ export function check(decl: Decl, value: unknown, path = ""): Value {
       }
       return out;
     }
-    case "list": {
-      if (!Array.isArray(value)) return fail(`must be a list of ${decl.length}, got ${show(value)}`);
-      if (value.length !== decl.length) fail(`needs ${decl.length} entries, got ${value.length}`);
-      return value.map((v, i) => check(decl.item, v, `${path}[${i}]`));
+    case "list":
+    case "tuple": {
+      const n = decl.kind === "list" ? decl.length : decl.items.length;
+      if (!Array.isArray(value)) return fail(`must be a list of ${n}, got ${show(value)}`);
+      if (value.length !== n) fail(`needs ${n} entries, got ${value.length}`);
+      return value.map((v, i) => check(itemAt(decl, i), v, `${path}[${i}]`));
     }
   }
+}
+
+/** Whether every fixed field of `c` is present in `value` with its value (and `c` has one). */
+function matchesFixedFields(c: Struct, value: unknown): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  const fixedFields = Object.entries(c.fields).filter(([, d]) => d.kind === "fixed");
+  return (
+    fixedFields.length > 0 &&
+    fixedFields.every(([k, d]) => (value as Record<string, unknown>)[k] === (d as Fixed).value)
+  );
+}
+
+/** The declaration of position `i` of a list or tuple. */
+function itemAt(decl: List | Tuple, i: number): Decl {
+  return decl.kind === "list" ? decl.item : decl.items[i]!;
 }
 
 function describeCandidate(c: Literal | Struct): string {
@@ -263,6 +295,8 @@ export function sample(decl: Decl, rng: Rng): Value {
       return Object.fromEntries(Object.entries(decl.fields).map(([k, d]) => [k, sample(d, rng)]));
     case "list":
       return Array.from({ length: decl.length }, () => sample(decl.item, rng));
+    case "tuple":
+      return decl.items.map((d) => sample(d, rng));
   }
 }
 
@@ -288,6 +322,8 @@ export function firstValue(decl: Decl): Value {
       return Object.fromEntries(Object.entries(decl.fields).map(([k, d]) => [k, firstValue(d)]));
     case "list":
       return Array.from({ length: decl.length }, () => firstValue(decl.item));
+    case "tuple":
+      return decl.items.map(firstValue);
   }
 }
 
@@ -323,6 +359,8 @@ export function size(decl: Decl): number {
       return Object.values(decl.fields).reduce((p, d) => p * size(d), 1);
     case "list":
       return size(decl.item) ** decl.length;
+    case "tuple":
+      return decl.items.reduce((p, d) => p * size(d), 1);
   }
 }
 
@@ -367,6 +405,9 @@ export function* enumerate(decl: Decl): Generator<Value> {
     }
     case "list":
       yield* product(Array.from({ length: decl.length }, () => decl.item));
+      return;
+    case "tuple":
+      yield* product(decl.items);
       return;
   }
 }
@@ -464,10 +505,11 @@ export function edits(decl: Decl, value: Value): Value[] {
         edits(d, obj[k]!).map((e) => ({ ...obj, [k]: e })),
       );
     }
-    case "list": {
+    case "list":
+    case "tuple": {
       const items = value as readonly Value[];
       return items.flatMap((item, i) =>
-        edits(decl.item, item).map((e) => items.map((x, j) => (j === i ? e : x))),
+        edits(itemAt(decl, i), item).map((e) => items.map((x, j) => (j === i ? e : x))),
       );
     }
   }
@@ -497,6 +539,8 @@ export function codeChoices(decl: Decl): number[] {
       return Object.values(decl.fields).flatMap(codeChoices);
     case "list":
       return Array.from({ length: decl.length }, () => codeChoices(decl.item)).flat();
+    case "tuple":
+      return decl.items.flatMap(codeChoices);
   }
 }
 
@@ -532,7 +576,8 @@ export function encode(decl: Decl, value: Value): number[] {
       return Object.entries(decl.fields).flatMap(([k, d]) => encode(d, obj[k]!));
     }
     case "list":
-      return (value as readonly Value[]).flatMap((v) => encode(decl.item, v));
+    case "tuple":
+      return (value as readonly Value[]).flatMap((v, i) => encode(itemAt(decl, i), v));
   }
 }
 
@@ -585,5 +630,7 @@ export function decodeValue(decl: Decl, codes: readonly number[], cursor = { at:
       );
     case "list":
       return Array.from({ length: decl.length }, () => decodeValue(decl.item, codes, cursor));
+    case "tuple":
+      return decl.items.map((d) => decodeValue(d, codes, cursor));
   }
 }

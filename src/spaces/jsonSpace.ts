@@ -4,7 +4,7 @@
 //
 //   choices:  a literal (fixed) | {"oneOf":[…]} | {"manyOf":k,"of":[…],"distinct"?,"sorted"?}
 //             | {"someOf":[…],"min"?,"max"?} | {"int":[lo,hi]} | {"float":[lo,hi],"bins"?}
-//             | {"list":n,"item":D} | {field: D, …} (a struct; a struct candidate of oneOf is a
+//             | {"list":n,"item":D} | {"tuple":[D, …]} | {field: D, …} (a struct; a struct candidate of oneOf is a
 //             conditional part)
 //   layers:   {"conv":{"out","kernel","stride"?,"groups"?}} | {"bn":{}} | {"act":"relu"}
 //             | {"maxpool"|"avgpool":{"kernel","stride"?}} | {"gap":{}} | {"flatten":{}}
@@ -23,6 +23,7 @@ import {
   oneOf,
   someOf,
   struct,
+  tuple,
   type Value,
 } from "./declaration.js";
 import { declareSpace } from "./declaredSpace.js";
@@ -79,6 +80,11 @@ export function declFromJson(j: Json, where: string): Decl {
     if ("int" in j) return intRange(...pair(j.int, '"int"'));
     if ("float" in j)
       return floatRange(...pair(j.float, '"float"'), typeof j.bins === "number" ? { bins: j.bins } : {});
+    if ("tuple" in j) {
+      const items = j.tuple;
+      if (!Array.isArray(items)) return fail('"tuple" needs a list of declarations');
+      return tuple(items.map((d, i) => declFromJson(d, `${where}.tuple[${i}]`)));
+    }
     if ("list" in j) {
       if (j.item === undefined) return fail('"list" needs an "item"');
       return list(Number(j.list), declFromJson(j.item, `${where}.item`));

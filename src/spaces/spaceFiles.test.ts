@@ -108,6 +108,6 @@ test("bad space files and names give one line naming the fault", async () => {
     () => badRef.build(badRef.sample(new Rng(0)), badRef.defaultBuild),
     /"\$v" names no choice in scope/,
   );
-  assert.throws(() => getSpace("nb999"), /unknown search space "nb999" \(known: nb201, nbmacro/);
+  assert.throws(() => getSpace("nb999"), /unknown search space "nb999" \(known: nb201, nb101, nbmacro, mlp,/);
   assert.throws(() => getSpace("nb201:depth=3"), /space "nb201" takes no options/);
 });
