@@ -17,6 +17,8 @@ export interface MetricInput {
    * space declares one (SearchSpace.thinNetwork); metrics that have no use for it ignore it.
    */
   readonly thinGraph?: Graph;
+  /** FLOPs as the space's benchmark counts them (SearchSpace.flops); absent means NB201's counter. */
+  readonly countFlops?: (graph: Graph) => number;
   /** Labelled, normalised images in a seeded order; a metric takes the batch it needs from the front. */
   readonly data: ImageSet;
   readonly seed: number;

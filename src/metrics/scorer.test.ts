@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { takeFirst } from "../data/imageSet.js";
 import { loadDataset } from "../data/index.js";
+import { flops as nb201Flops } from "../ir/cost.js";
 import { nb201 } from "../spaces/nb201.js";
+import { nbmacro } from "../spaces/nbmacro.js";
 import { linearRegions } from "./linearRegions.js";
 import { nngpScore, nngpSplit } from "./nngp.js";
 import { metricScorer, recordedSettings, recordGroups, resolveMetrics } from "./scorer.js";
@@ -98,4 +100,21 @@ describe("one scorer for every metric", () => {
       options: { ntk: { batchSize: 4 } },
     });
   });
+});
+
+it("the flops metric counts as the space's benchmark does (NB-Macro's counter, not NB201's)", async () => {
+  const scorer = metricScorer({
+    space: nbmacro,
+    data: "fashion-mnist",
+    dataSeed: 0,
+    seed: 0,
+    runtime: { threads: 1 },
+    metrics: ["flops"],
+  });
+  const arch = "02012100";
+  const graph = nbmacro.build(nbmacro.parse(arch), { inputShape: [1, 28, 28], numClasses: 10 });
+  const r = await scorer.score(arch);
+  assert.equal(r.values.flops, nbmacro.flops!(graph));
+  // NB201's counter adds one per linear output for the bias; NB-Macro's counts none.
+  assert.equal(nb201Flops(graph) - r.values.flops!, 10);
 });

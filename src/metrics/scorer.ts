@@ -4,6 +4,7 @@
 // before any data is loaded; data are loaded once, as many images as the most demanding metric
 // takes; failures become null values plus a reason, never an exception that ends a sweep.
 import { loadDataset } from "../data/index.js";
+import type { Graph } from "../ir/graph.js";
 import type { RuntimeOptions } from "../onnx/runtime.js";
 import type { SearchSpace } from "../spaces/space.js";
 import { getMetric } from "./index.js";
@@ -110,6 +111,7 @@ export function metricScorer(o: MetricScorerOptions): Scorer {
         seed: o.seed,
         runtime: o.runtime,
         memo: new Memo(),
+        ...(space.flops ? { countFlops: (g: Graph) => space.flops!(g) } : {}),
         // Built on first use: only linear regions reads it.
         get thinGraph() {
           thin ??= space.thinNetwork?.(arch, data.numClasses);
