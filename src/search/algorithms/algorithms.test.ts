@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { nb101 } from "../../spaces/nb101/nb101.js";
 import { NB201_OPS, nb201 } from "../../spaces/nb201.js";
 import type { AlgorithmContext } from "../optimizer.js";
 import { crowdingDistance, dominates, nonDominatedFronts } from "../pareto.js";
@@ -187,4 +188,43 @@ describe("Pareto machinery", () => {
     const reached = new Set(asked.filter((a) => f(a)[0]! + f(a)[1]! === 6).map((a) => f(a)[0]));
     assert.equal(reached.size, 7); // all 7 trade-offs 0..6 found
   });
+});
+
+describe("vector algorithms on a space whose codes can name no architecture (NB101)", () => {
+  // Fitness: number of conv3x3 vertices minus edges, a synthetic signal over valid cells.
+  const fitness = (a: string) => {
+    const cell = nb101.parse(a);
+    const convs = cell.ops.filter((o) => o === "conv3x3-bn-relu").length;
+    const edges = cell.matrix.flat().reduce<number>((s, x) => s + x, 0);
+    return [convs - 0.1 * edges, -edges];
+  };
+  for (const [name, objectives] of [
+    ["de", 1],
+    ["reinforce", 1],
+    ["nsga2", 2],
+  ] as const) {
+    it(`${name}: every asked cell is valid and canonical, invalid codes are redrawn, seeded`, () => {
+      let invalid = 0;
+      const coding = nb101.categorical!;
+      const counting = {
+        ...nb101,
+        categorical: {
+          ...coding,
+          decode(codes: readonly number[]) {
+            const d = coding.decode(codes);
+            if (!d.ok) invalid++;
+            return d;
+          },
+        },
+      };
+      const create = (seed: number) => getAlgorithm(name).create({ space: counting, seed, objectives }, {});
+      const f = (a: string) => fitness(a).slice(0, objectives);
+      const a = drive(create(5), f, 40);
+      assert.equal(a.length, 40);
+      for (const s of a) assert.equal(nb101.format(nb101.parse(s)), s);
+      // Uniform 26-dimensional codes mostly name no valid cell (over 9 edges, no path): repaired.
+      assert.ok(invalid > 0, `${name} met no invalid code`);
+      assert.deepEqual(drive(create(5), f, 40), a);
+    });
+  }
 });
