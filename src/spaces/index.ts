@@ -8,7 +8,7 @@ import { GraphBuilder } from "../ir/builder.js";
 import * as declaration from "./declaration.js";
 import { declareSpace } from "./declaredSpace.js";
 import { spaceFromJson } from "./jsonSpace.js";
-import { type MlpSpaceOptions, mlp, mlpSpace } from "./mlp.js";
+import { mlp, mlpOptionsFromText, mlpSpace } from "./mlp.js";
 import { nb101 } from "./nb101/nb101.js";
 import { nb201 } from "./nb201.js";
 import { nbmacro } from "./nbmacro.js";
@@ -22,48 +22,10 @@ const BUILTIN: Record<string, AnySpace | ((options: Record<string, string>) => A
   nb201,
   nb101,
   nbmacro,
-  mlp: (o) => (Object.keys(o).length === 0 ? mlp : mlpSpace(mlpOptions(o))),
+  mlp: (o) => (Object.keys(o).length === 0 ? mlp : mlpSpace(mlpOptionsFromText(o))),
 };
 
-/** `mlp:depth=6,width=512,family=resnet,activations=relu+tanh` → the factory's options. */
-function mlpOptions(o: Record<string, string>): MlpSpaceOptions {
-  const known = ["depth", "width", "family", "activations"];
-  for (const k of Object.keys(o))
-    if (!known.includes(k))
-      throw new SpaceError(`space "mlp" has no option "${k}" (known: ${known.join(", ")})`);
-  const int = (k: string) => {
-    const n = Number(o[k]);
-    if (!Number.isInteger(n) || n < 1)
-      throw new SpaceError(`space "mlp": ${k} must be a positive integer, got "${o[k]}"`);
-    return n;
-  };
-  const family = o.family;
-  if (family !== undefined && !["mlp", "resnet", "both"].includes(family))
-    throw new SpaceError(`space "mlp": family must be mlp, resnet or both, got "${family}"`);
-  const name = `mlp:${Object.entries(o)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(",")}`;
-  return {
-    name,
-    ...(o.depth !== undefined ? { depth: int("depth") } : {}),
-    ...(o.width !== undefined ? { width: int("width") } : {}),
-    ...(family !== undefined ? { family: family as MlpSpaceOptions["family"] } : {}),
-    ...(o.activations !== undefined
-      ? { activations: o.activations.split("+") as MlpSpaceOptions["activations"] }
-      : {}),
-  };
-}
-
 export const SPACE_NAMES = Object.keys(BUILTIN);
-
-/** Registers a built-in space (used by space modules that are not imported here). */
-export function registerSpace(
-  name: string,
-  space: AnySpace | ((options: Record<string, string>) => AnySpace),
-) {
-  BUILTIN[name] = space;
-  if (!SPACE_NAMES.includes(name)) SPACE_NAMES.push(name);
-}
 
 const looksLikeFile = (name: string) => /[/\\]|\.(json|m?js|ts)$/.test(name);
 

@@ -217,3 +217,32 @@ export function mlpKernel(
 
 /** Default instance: both families, depth 4, width 256, the six activations, MNIST-size input. */
 export const mlp: MlpSpace = mlpSpace();
+
+/** `mlp:depth=6,width=512,family=resnet,activations=relu+tanh` → the factory's options. */
+export function mlpOptionsFromText(o: Readonly<Record<string, string>>): MlpSpaceOptions {
+  const known = ["depth", "width", "family", "activations"];
+  for (const k of Object.keys(o))
+    if (!known.includes(k))
+      throw new SpaceError(`space "mlp" has no option "${k}" (known: ${known.join(", ")})`);
+  const int = (k: string) => {
+    const n = Number(o[k]);
+    if (!Number.isInteger(n) || n < 1)
+      throw new SpaceError(`space "mlp": ${k} must be a positive integer, got "${o[k]}"`);
+    return n;
+  };
+  const family = o.family;
+  if (family !== undefined && !["mlp", "resnet", "both"].includes(family))
+    throw new SpaceError(`space "mlp": family must be mlp, resnet or both, got "${family}"`);
+  const name = `mlp:${Object.entries(o)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",")}`;
+  return {
+    name,
+    ...(o.depth !== undefined ? { depth: int("depth") } : {}),
+    ...(o.width !== undefined ? { width: int("width") } : {}),
+    ...(family !== undefined ? { family: family as MlpSpaceOptions["family"] } : {}),
+    ...(o.activations !== undefined
+      ? { activations: o.activations.split("+") as MlpSpaceOptions["activations"] }
+      : {}),
+  };
+}

@@ -111,3 +111,15 @@ test("bad space files and names give one line naming the fault", async () => {
   assert.throws(() => getSpace("nb999"), /unknown search space "nb999" \(known: nb201, nb101, nbmacro, mlp,/);
   assert.throws(() => getSpace("nb201:depth=3"), /space "nb201" takes no options/);
 });
+
+test("mlp:key=value options make a seed-002 space of the given depth, width, family and activations", () => {
+  const small = getSpace("mlp:depth=2,width=8,family=mlp,activations=relu+tanh+gelu");
+  assert.equal(small.size, 3 ** 2);
+  assert.equal(small.name, "mlp:depth=2,width=8,family=mlp,activations=relu+tanh+gelu");
+  // 784·8 + 8, 8·8 + 8, head 8·10 + 10
+  assert.equal(paramCount(small.build(small.sample(new Rng(0)), small.defaultBuild)), 784 * 8 + 8 + 72 + 90);
+  assert.throws(() => getSpace("mlp:depth=0"), /depth must be a positive integer, got "0"/);
+  assert.throws(() => getSpace("mlp:family=cnn"), /family must be mlp, resnet or both, got "cnn"/);
+  assert.throws(() => getSpace("mlp:colour=red"), /space "mlp" has no option "colour"/);
+  assert.throws(() => getSpace("mlp:activations=relu+mish"), /mish/);
+});
