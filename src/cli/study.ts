@@ -12,8 +12,7 @@ import { loadSpace } from "../spaces/index.js";
 import type { SearchSpace } from "../spaces/space.js";
 import { openSqliteStudy } from "../store/sqlite.js";
 import type { StudyStore, Trial } from "../store/study.js";
-
-/** Benchmark columns printed beside the best architecture when the study's table has them. */
+import { spaceTable } from "./options.js";
 
 /** Column name of each objective in exports: the table column or the metric value (NNGP's `score`). */
 export const objectiveKey = (spec: string): string => parseObjectives(spec)[0]!.valueName;
@@ -44,7 +43,9 @@ export function registerStudy(program: Command): void {
         const space = await loadSpace(info.config.space).catch(() => undefined);
         const table =
           typeof tablePath === "string" && existsSync(tablePath)
-            ? readBenchmarkTable(tablePath, space?.benchmark ? { keyColumn: space.benchmark.keyColumn } : {})
+            ? space
+              ? spaceTable(space, tablePath)
+              : readBenchmarkTable(tablePath)
             : undefined;
         await printStudySummary(store, table, space);
       } finally {

@@ -58,22 +58,24 @@ export function declareSpace<Arch extends Value>(d: SpaceDeclaration<Arch>): Sea
 
   // Unique architectures, listed once on first use when canonical forms or constraints make the
   // declared count differ from the space's.
-  let unique: Arch[] | undefined;
-  const uniqueList = (): Arch[] => {
-    if (!unique) {
-      const seen = new Set<string>();
-      unique = [];
-      for (const v of enumerate(decl)) {
-        const a = v as Arch;
-        if (reason(a) !== undefined) continue;
-        const c = canonical(a);
-        const key = format(c);
-        if (!seen.has(key)) {
-          seen.add(key);
-          unique.push(c);
-        }
+  /** The valid values among `values`, canonicalised, each network once (and none in `seen`). */
+  const distinctValid = (values: Iterable<Value>, seen = new Set<string>()): Arch[] => {
+    const out: Arch[] = [];
+    for (const v of values) {
+      const a = v as Arch;
+      if (reason(a) !== undefined) continue;
+      const c = canonical(a);
+      const key = format(c);
+      if (!seen.has(key)) {
+        seen.add(key);
+        out.push(c);
       }
     }
+    return out;
+  };
+  let unique: Arch[] | undefined;
+  const uniqueList = (): Arch[] => {
+    unique ??= distinctValid(enumerate(decl));
     return unique;
   };
 
@@ -100,7 +102,7 @@ export function declareSpace<Arch extends Value>(d: SpaceDeclaration<Arch>): Sea
     parse,
     format: (arch) => format(canonical(arch)),
     sample(rng: Rng): Arch {
-      if (reduces && d.canonical && enumerable) {
+      if (d.canonical && enumerable) {
         const all = uniqueList();
         return all[rng.int(all.length)]!;
       }
@@ -111,22 +113,7 @@ export function declareSpace<Arch extends Value>(d: SpaceDeclaration<Arch>): Sea
       }
       throw new SpaceError(`${d.name}: no valid architecture in 100,000 draws`);
     },
-    neighbours(arch: Arch): Arch[] {
-      const self = format(canonical(arch));
-      const seen = new Set([self]);
-      const out: Arch[] = [];
-      for (const e of edits(decl, arch)) {
-        const a = e as Arch;
-        if (reason(a) !== undefined) continue;
-        const c = canonical(a);
-        const key = format(c);
-        if (!seen.has(key)) {
-          seen.add(key);
-          out.push(c);
-        }
-      }
-      return out;
-    },
+    neighbours: (arch: Arch): Arch[] => distinctValid(edits(decl, arch), new Set([format(canonical(arch))])),
     build: (arch, options) => d.build(arch, options),
     defaultBuild: d.defaultBuild,
     categorical: {

@@ -6,7 +6,7 @@ import type { BuildOptions, SearchSpace } from "./space.js";
 export type Facts = Readonly<Record<string, string | number>>;
 
 /** The column name under which a space's architectures are written (its table's key column). */
-export const keyColumnOf = (space: SearchSpace<unknown>): string => space.benchmark?.keyColumn ?? "arch";
+const keyColumnOf = (space: SearchSpace<unknown>): string => space.benchmark?.keyColumn ?? "arch";
 
 export function architectureFacts<A>(
   space: SearchSpace<A>,
