@@ -10,6 +10,7 @@ import { registerScore } from "./score.js";
 import { registerSearch } from "./search.js";
 import { registerSpaces } from "./spaces.js";
 import { registerStudy, registerStudyPlots } from "./study.js";
+import { registerTrain } from "./train.js";
 
 // A closed pipe (`nasprobe info --all | head`) ends the listing quietly, as for any Unix tool.
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
@@ -30,6 +31,7 @@ registerScore(program);
 registerCorrelate(program);
 registerExport(program);
 registerSearch(program);
+registerTrain(program);
 registerStudy(program);
 registerStudyPlots(registerPlot(program));
 for (const command of program.commands) command.exitOverride();

@@ -109,3 +109,24 @@ export function classHistogram(set: ImageSet): number[] {
   for (const label of set.labels) counts[label]! += 1;
   return counts;
 }
+
+/** Images shrunk by an integer factor, averaging each factor×factor block (reduced-resolution proxies). */
+export function downsample(set: ImageSet, factor: number): ImageSet {
+  if (factor === 1) return set;
+  if (!(Number.isInteger(factor) && factor > 1 && set.height % factor === 0 && set.width % factor === 0))
+    throw new Error(`cannot downsample ${set.height}×${set.width} images by ${factor}`);
+  const h = set.height / factor;
+  const w = set.width / factor;
+  const images = new Float32Array(set.count * set.channels * h * w);
+  const area = factor * factor;
+  for (let p = 0; p < set.count * set.channels; p++)
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        let s = 0;
+        for (let dy = 0; dy < factor; dy++)
+          for (let dx = 0; dx < factor; dx++)
+            s += set.images[p * set.height * set.width + (y * factor + dy) * set.width + x * factor + dx]!;
+        images[p * h * w + y * w + x] = s / area;
+      }
+  return { ...set, images, height: h, width: w };
+}

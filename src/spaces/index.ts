@@ -10,16 +10,16 @@ import { declareSpace } from "./declaredSpace.js";
 import { spaceFromJson } from "./jsonSpace.js";
 import { mlp, mlpOptionsFromText, mlpSpace } from "./mlp.js";
 import { nb101 } from "./nb101/nb101.js";
-import { nb201 } from "./nb201.js";
+import { nb201, nb201Resized } from "./nb201.js";
 import { nbmacro } from "./nbmacro.js";
 import { type SearchSpace, SpaceError } from "./space.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds spaces of different arch types.
 type AnySpace = SearchSpace<any>;
 
-/** Built-in spaces; a factory takes `name:key=value,…` options (e.g. `mlp:depth=6,width=512`). */
+/** Built-in spaces; a factory takes `name:key=value,…` options (e.g. `mlp:depth=6,width=512`, `nb201:cells=1`). */
 const BUILTIN: Record<string, AnySpace | ((options: Record<string, string>) => AnySpace)> = {
-  nb201,
+  nb201: (o) => (Object.keys(o).length === 0 ? nb201 : nb201Resized(o)),
   nb101,
   nbmacro,
   mlp: (o) => (Object.keys(o).length === 0 ? mlp : mlpSpace(mlpOptionsFromText(o))),

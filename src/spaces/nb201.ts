@@ -227,3 +227,28 @@ export const nb201: SearchSpace<Nb201Arch> = declareSpace<Nb201Arch>({
     epochCost: nb201EpochCost,
   },
 });
+
+/**
+ * NB201 cells in a resized TinyNetwork (`nb201:cells=1,channels=8`): the same architectures and
+ * benchmark rows, a cheaper network — the reduced proxies of EcoNAS-style short training.
+ */
+export function nb201Resized(text: Readonly<Record<string, string>>): SearchSpace<Nb201Arch> {
+  const macro: { channels?: number; cellsPerStage?: number } = {};
+  for (const [key, value] of Object.entries(text)) {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1)
+      throw new SpaceError(`space nb201: ${key}=${value} must be a positive integer`);
+    if (key === "cells") macro.cellsPerStage = n;
+    else if (key === "channels") macro.channels = n;
+    else throw new SpaceError(`space nb201 has no option ${key} (options: cells, channels)`);
+  }
+  const name = `nb201:${Object.entries(text)
+    .map(([k, v]) => `${k}=${Number(v)}`)
+    .join(",")}`;
+  return {
+    ...nb201,
+    name,
+    description: `${nb201.description}, resized (${name})`,
+    build: (arch, options) => buildNb201(arch, { ...options, ...macro }),
+  };
+}
