@@ -19,6 +19,9 @@ import type { SearchSpace } from "../spaces/space.js";
 import { readJsonl } from "../store/jsonl.js";
 import { openSqliteStudy } from "../store/sqlite.js";
 import type { StudyStore } from "../store/study.js";
+import { resolveTrainConfig, type TrainConfig } from "../train/config.js";
+import type { DataSpec } from "../train/run.js";
+import { shortTrainer } from "../train/shortTraining.js";
 import { Rng } from "../util/random.js";
 import { VERSION } from "../version.js";
 import { nonNegativeInt, parseSetOptions, positiveInt, spaceTable } from "./options.js";
@@ -35,6 +38,8 @@ interface SearchOptions {
   seed: number;
   study: string;
   data: string;
+  trainCount?: number;
+  valCount?: number;
   dataSeed: number;
   threads?: number;
   set: string[];
@@ -81,7 +86,17 @@ export function registerSearch(program: Command): void {
       0,
     )
     .requiredOption("--study <file>", "study file (SQLite); created, or resumed when it exists")
-    .option("--data <spec>", "dataset for nngp and metric objectives", DEFAULT_DATASET)
+    .option("--data <spec>", "dataset for nngp, metric and train: objectives", DEFAULT_DATASET)
+    .option(
+      "--train-count <n>",
+      "train: objectives: training images (default all)",
+      positiveInt("--train-count"),
+    )
+    .option(
+      "--val-count <n>",
+      "train: objectives: validation images from the test split (default all)",
+      positiveInt("--val-count"),
+    )
     .option("--data-seed <n>", "seed of the data order", nonNegativeInt("--data-seed"), 0)
     .option("--threads <n>", "ONNX Runtime intra-op threads (default: all cores)", positiveInt("--threads"))
     .option(
@@ -135,8 +150,39 @@ function scorerFor(
   const metrics = metricsNeeded(terms);
   return {
     metrics: metrics.length > 0 ? metricScorer({ ...common, metrics, overrides }) : undefined,
+    ...(terms.some((t) => t.kind === "train")
+      ? {
+          trainer: shortTrainer({
+            space,
+            data: trainDataSpec(o),
+            config: trainConfigOf(o, overrides.train),
+            runtime: common.runtime,
+          }),
+        }
+      : {}),
   };
 }
+
+function trainDataSpec(o: SearchOptions): DataSpec {
+  return {
+    spec: o.data,
+    seed: o.dataSeed,
+    ...(o.trainCount !== undefined ? { trainCount: o.trainCount } : {}),
+    ...(o.valCount !== undefined ? { valCount: o.valCount } : {}),
+  };
+}
+
+/** `--set train.key=value`: run settings (train.*) and the schedule's lr; epochs come from each term. */
+function trainConfigOf(o: SearchOptions, given: Record<string, unknown> = {}): TrainConfig {
+  const { lr, ...run } = given;
+  return resolveTrainConfig({ run: { seed: o.seed, ...run }, schedule: lr !== undefined ? { lr } : {} });
+}
+
+/** What `--set train.…` may set, with its defaults (the seed is --seed). */
+const TRAIN_SET_DEFAULTS = (() => {
+  const { epochs: _e, seed: _s, init: _i, ...rest } = resolveTrainConfig().run;
+  return { ...rest, lr: resolveTrainConfig().schedule.lr };
+})();
 
 async function runSearch(o: SearchOptions): Promise<void> {
   if (o.algo === "tenas") o.budget ??= 1; // its one answer
@@ -168,6 +214,7 @@ async function runSearch(o: SearchOptions): Promise<void> {
         ? { tenas: { repeats: TENAS_REPEATS, batchSize: NTK_DEFAULTS.batchSize } }
         : { [algorithm.name]: algorithm.defaults }),
       ...Object.fromEntries(metricOwners.map((m) => [m, getMetric(m)])),
+      ...(terms.some((t) => t.kind === "train") ? { train: TRAIN_SET_DEFAULTS } : {}),
     },
     (item, owner) => `--set ${item}: ${owner} is neither the algorithm nor an objective metric`,
   );
@@ -179,7 +226,10 @@ async function runSearch(o: SearchOptions): Promise<void> {
     space,
     terms.some((t) => t.kind === "table"),
   );
-  const scorers = scorerFor(o, space, terms, metricOptions);
+  const scorers = scorerFor(o, space, terms, {
+    ...metricOptions,
+    ...(set.train ? { train: set.train } : {}),
+  });
   const objective = makeObjective(terms, { ...(table ? { table } : {}), ...scorers });
 
   // Prefilter settings are part of the study's identity.
@@ -206,6 +256,9 @@ async function runSearch(o: SearchOptions): Promise<void> {
       data: o.data,
       data_seed: o.dataSeed,
       ...(Object.keys(metricOptions).length > 0 ? { options: metricOptions } : {}),
+      ...(terms.some((t) => t.kind === "train")
+        ? { train: { ...trainDataSpec(o), settings: trainConfigOf(o, set.train) } }
+        : {}),
     },
   };
 

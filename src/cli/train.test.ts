@@ -109,3 +109,68 @@ test("train: bad optimizer, schedule or settings are one error line before any w
     assert.equal(existsSync(out), false, "nothing written");
   }
 });
+
+test("search --objective train:E trains each candidate for E epochs, counts E epochs of cost, and refuses train:0", () => {
+  const study = join(dir, "train-objective.db");
+  const r = cli(
+    "search",
+    "--space",
+    SPACE,
+    "--algo",
+    "rs",
+    "--objective",
+    "train:2",
+    "--budget",
+    "2",
+    "--data",
+    "fashion-mnist",
+    "--train-count",
+    "400",
+    "--val-count",
+    "200",
+    "--threads",
+    "1",
+    "--set",
+    "train.batchSize=50",
+    "--study",
+    study,
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const shown = cli("study", "show", study);
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.match(shown.stdout, /trials: 2 \(2 complete, 0 failed, 0 running\); cost 4 epochs/);
+  const best = /best: trial \d+, train_2 ([0-9.]+)/.exec(shown.stdout);
+  assert.ok(best && Number(best[1]) > 0.2 && Number(best[1]) <= 1, shown.stdout);
+  const bad = cli(
+    "search",
+    "--space",
+    SPACE,
+    "--algo",
+    "rs",
+    "--objective",
+    "train:0",
+    "--budget",
+    "1",
+    "--study",
+    join(dir, "x.db"),
+  );
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /objective "train:0" needs a positive whole number of epochs/);
+  const badSet = cli(
+    "search",
+    "--space",
+    SPACE,
+    "--algo",
+    "rs",
+    "--objective",
+    "train:1",
+    "--budget",
+    "1",
+    "--set",
+    "train.momentum=0.5",
+    "--study",
+    join(dir, "y.db"),
+  );
+  assert.equal(badSet.code, 1);
+  assert.match(badSet.stderr, /train has no option momentum/);
+});

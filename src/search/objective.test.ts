@@ -18,8 +18,14 @@ describe("objective terms come from the metric registry, NNGP included", () => {
     assert.deepEqual(metricsNeeded(terms), ["nngp", "ntk", "naswot"]);
     assert.throws(
       () => parseObjectives("zzz"),
-      /unknown objective "zzz" \(use table:COLUMN or a metric: nngp, naswot/,
+      /unknown objective "zzz" \(use table:COLUMN, train:EPOCHS or a metric: nngp, naswot/,
     );
+    const [train] = parseObjectives("train:4");
+    assert.deepEqual(
+      { kind: train!.kind, valueName: train!.valueName, epochs: train!.epochs, cost: train!.cost },
+      { kind: "train", valueName: "train_4", epochs: 4, cost: 4 },
+    );
+    assert.throws(() => parseObjectives("train:1.5"), /needs a positive whole number of epochs/);
   });
 
   it("one metric scorer serves every metric term", async () => {

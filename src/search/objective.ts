@@ -1,5 +1,6 @@
 // What a search optimises. An objective term is a benchmark-table column (`table:COLUMN`, the
-// tabular oracle) or any training-free metric (`nngp`, `naswot`, `ntk`, standing for its first value)
+// tabular oracle), short training (`train:E`, validation accuracy after an E-epoch schedule, costing
+// E epochs) or any training-free metric (`nngp`, `naswot`, `ntk`, standing for its first value)
 // or metric value (`ntk_cond`, `held_out_score`) from the metric registry; several terms,
 // comma-separated, make a multi-objective study. Each term knows its sign, so
 // algorithms see higher-is-better fitness, and its cost per query in training epochs.
@@ -10,11 +11,13 @@ import type { Scorer } from "../metrics/scorer.js";
 export interface ObjectiveTerm {
   /** As written on the command line, e.g. `table:c10valid_valid_200`. */
   readonly spec: string;
-  readonly kind: "table" | "metric";
+  readonly kind: "table" | "metric" | "train";
   /** The value read from an evaluation: the column or the metric value (NNGP's is `score`). */
   readonly valueName: string;
   /** For kind "metric": the metric that computes the value. */
   readonly metric?: string;
+  /** For kind "train": the epochs of the short training schedule. */
+  readonly epochs?: number;
   readonly higherIsBetter: boolean;
   /** Training epochs one query stands for (the space's benchmark says, e.g. 200 for NB201's `_200` columns; 0 otherwise). */
   readonly cost: number;
@@ -39,10 +42,25 @@ export function parseObjectiveTerm(spec: string, epochCost?: EpochCost): Objecti
       cost: epochCost?.(column) ?? 0,
     };
   }
+  if (text.startsWith("train:")) {
+    const epochs = Number(text.slice("train:".length));
+    if (!Number.isInteger(epochs) || epochs < 1)
+      throw new Error(`objective "${spec}" needs a positive whole number of epochs (train:E, e.g. train:4)`);
+    return {
+      spec: text,
+      kind: "train",
+      valueName: `train_${epochs}`,
+      epochs,
+      higherIsBetter: true,
+      cost: epochs,
+    };
+  }
   // A metric name stands for its first value (ntk → ntk_cond, nngp → score); a value name for itself.
   const metric = METRICS.find((m) => m.name === text || m.values.some((v) => v.name === text));
   if (!metric)
-    throw new Error(`unknown objective "${spec}" (use table:COLUMN or a metric: ${METRIC_NAMES.join(", ")})`);
+    throw new Error(
+      `unknown objective "${spec}" (use table:COLUMN, train:EPOCHS or a metric: ${METRIC_NAMES.join(", ")})`,
+    );
   const value = metric.name === text ? metric.values[0]! : valueInfo(text)!;
   return {
     spec: text,
@@ -89,8 +107,15 @@ export function fitnessOf(terms: readonly ObjectiveTerm[], objectives: readonly 
   });
 }
 
+/** Trains an architecture for a short schedule (src/train/shortTraining.ts). */
+export interface ShortTrainer {
+  /** Values under `train_<epochs>` (validation accuracy, 0–1) and `train_<epochs>_loss`; null and a reason when training diverged. */
+  train(archStr: string, epochs: number): Promise<{ values: Record<string, number | null>; reason?: string }>;
+}
+
 export interface ObjectiveSources {
   readonly table?: BenchmarkTable;
+  readonly trainer?: ShortTrainer;
   /** Scores every metric the terms name, in one pass per architecture. */
   readonly metrics?: Scorer;
 }
@@ -111,6 +136,7 @@ export function makeObjective(terms: readonly ObjectiveTerm[], sources: Objectiv
         );
       columns.set(t.valueName, sources.table.column(t.valueName)); // a malformed cell fails now, not mid-search
     }
+    if (t.kind === "train" && !sources.trainer) throw new Error(`objective ${t.spec} needs a trainer`);
     if (t.kind === "metric") {
       getMetric(t.metric!);
       if (!sources.metrics) throw new Error(`objective ${t.spec} needs a metric scorer`);
@@ -136,6 +162,12 @@ export function makeObjective(terms: readonly ObjectiveTerm[], sources: Objectiv
         const r = await sources.metrics!.score(archStr);
         Object.assign(values, r.values);
         for (const [m, why] of Object.entries(r.reasons)) reasons.push(`${m}: ${why}`);
+      }
+      for (const t of terms) {
+        if (t.kind !== "train") continue;
+        const r = await sources.trainer!.train(archStr, t.epochs!);
+        Object.assign(values, r.values);
+        if (r.reason) reasons.push(`${t.spec}: ${r.reason}`);
       }
       const objectives = terms.map((t) => values[t.valueName] ?? null);
       return {
