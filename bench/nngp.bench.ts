@@ -5,15 +5,13 @@ import { availableParallelism } from "node:os";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_DATASET, loadDataset } from "../src/data/index.js";
-import { GraphBuilder } from "../src/ir/builder.js";
 import { flops } from "../src/ir/cost.js";
 import { initWeights } from "../src/ir/init.js";
 import { NNGP_DEFAULTS, NNGP_PRESETS, nngpScore, nngpSplit } from "../src/metrics/nngp.js";
-import { compileToOnnx } from "../src/onnx/compile.js";
-import { OnnxSession } from "../src/onnx/runtime.js";
 import { buildNb201, formatNb201, nb201, parseNb201 } from "../src/spaces/nb201.js";
 import { Rng } from "../src/util/random.js";
 import { sharedDataPath } from "../src/util/sharedData.js";
+import { peakGflops } from "./peak.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const threads = availableParallelism();
@@ -22,29 +20,6 @@ const TYPICAL =
 
 const fmt = (x: number, d = 2) => x.toFixed(d);
 const log = (line = "") => process.stdout.write(`${line}\n`);
-
-/** GFLOP/s (2 × multiply-accumulates) of a plain 3×3-conv stack: the practical peak of ORT here. */
-async function peakGflops(batch: number): Promise<number> {
-  const b = new GraphBuilder([64, 32, 32]);
-  let x = b.input;
-  for (let i = 0; i < 16; i++) x = b.relu(b.conv(x, 64, 3, { padding: 1 }));
-  const features = b.globalAvgPool(x);
-  const graph = b.build({ features, logits: features });
-  const weights = initWeights(graph, "kaiming_normal", 0);
-  const model = compileToOnnx(graph, { bnMode: "inference", initializers: weights, outputs: ["features"] });
-  const session = await OnnxSession.create(model.bytes, { threads });
-  const input = {
-    data: new Float32Array(batch * 64 * 32 * 32).map((_, i) => Math.sin(i)),
-    dims: [batch, 64, 32, 32],
-  };
-  await session.run({ input }); // warm-up
-  const runs = 8;
-  const start = performance.now();
-  for (let r = 0; r < runs; r++) await session.run({ input });
-  const seconds = (performance.now() - start) / 1000;
-  await session.release();
-  return (2 * flops(graph) * batch * runs) / seconds / 1e9;
-}
 
 /** Debian's python3-torch lives under the system interpreter, which may not be first on PATH. */
 function pythonWithTorch(): string | undefined {
@@ -79,7 +54,7 @@ async function main(): Promise<void> {
   const inputShape = [data.train.channels, data.train.height, data.train.width];
   log(`nasprobe NNGP benchmark — ${threads} threads, data ${cifar ? "CIFAR-10 subset" : spec}`);
 
-  const peak = await peakGflops(NNGP_DEFAULTS.batchSize);
+  const peak = await peakGflops(NNGP_DEFAULTS.batchSize, threads);
   log(
     `practical peak (16×conv3×3 C=64 32×32, batch ${NNGP_DEFAULTS.batchSize}, ONNX Runtime): ${fmt(peak, 1)} GFLOP/s`,
   );

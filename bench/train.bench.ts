@@ -1,0 +1,117 @@
+// `npm run bench:train`: training-step throughput (forward + backward + update, augmentation
+// included) of nasprobe's trainer against PyTorch CPU (bench/torch_train.py, Debian's python3-torch)
+// on the same network, batch, threads and data, in one run; and a 1-epoch train of a typical NB201
+// cell on the 4,000-image CIFAR-10 subset with the fraction of ORT's practical peak it reaches.
+// Prints figures and ratios; asserts nothing.
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { flops } from "../src/ir/cost.js";
+import { getSpace } from "../src/spaces/index.js";
+import { resolveTrainConfig } from "../src/train/config.js";
+import { loadTrainData } from "../src/train/run.js";
+import { trainNetwork } from "../src/train/trainer.js";
+import { sharedDataPath } from "../src/util/sharedData.js";
+import { peakGflops } from "./peak.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const threads = Number(process.env.THREADS ?? 2);
+const STEPS = Number(process.env.STEPS ?? 8);
+const WARMUP = 2;
+const NB201 =
+  "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|";
+const nb101Record = JSON.parse(readFileSync(sharedDataPath("nb101/nb101_30.json")!, "utf8"))[0] as {
+  matrix: number[][];
+  ops: string[];
+};
+const NB101 = JSON.stringify({ matrix: nb101Record.matrix, ops: nb101Record.ops });
+const cifar = sharedDataPath("cifar10-subset");
+if (!cifar) throw new Error("needs ../shared/data/cifar10-subset");
+const data = loadTrainData({ spec: `cifar10:${cifar}`, seed: 0 });
+const log = (line = "") => process.stdout.write(`${line}\n`);
+
+function pythonWithTorch(): string | undefined {
+  for (const python of [process.env.PYTHON, "/usr/bin/python3", "python3"])
+    if (python && spawnSync(python, ["-c", "import torch"]).status === 0) return python;
+  return undefined;
+}
+const python = process.argv.includes("--skip-torch") ? undefined : pythonWithTorch();
+
+function torchRate(space: string, arch: string, batch: number, steps: number): number | undefined {
+  if (!python) return undefined;
+  const r = spawnSync(
+    python,
+    [
+      resolve(here, "torch_train.py"),
+      ...["--space", space, "--arch", arch, "--batch", String(batch), "--threads", String(threads)],
+      ...["--steps", String(steps), "--warmup", String(WARMUP)],
+    ],
+    { encoding: "utf8", maxBuffer: 1 << 24 },
+  );
+  if (r.status !== 0) {
+    log(`  (PyTorch failed: ${r.stderr.trim().split("\n").at(-1)})`);
+    return undefined;
+  }
+  return JSON.parse(r.stdout.trim().split("\n").at(-1)!).images_per_second as number;
+}
+
+/** Images/s of the trainer's steps after WARMUP, timed between consecutive steps. */
+async function ourRate(spaceName: string, arch: string, batch: number, steps: number): Promise<number> {
+  const space = getSpace(spaceName);
+  const graph = space.build(space.parse(arch), space.defaultBuild);
+  const config = resolveTrainConfig({
+    run: { epochs: 1, batchSize: batch, labelSmoothing: 0.1 },
+    optimizer: "sgd",
+  });
+  const train = { ...data.train, count: batch * (WARMUP + steps) };
+  const stamps: number[] = [];
+  await trainNetwork(graph, { train, padValue: data.padValue }, config, {
+    runtime: { threads },
+    onStep: () => stamps.push(performance.now()),
+  });
+  const seconds = (stamps.at(-1)! - stamps[WARMUP - 1]!) / 1000;
+  return (batch * steps) / seconds;
+}
+
+log(
+  `nasprobe training benchmark — ${threads} threads, CIFAR-10 subset, SGD (Nesterov, wd 5e-4), label smoothing 0.1, crop+flip`,
+);
+log(
+  `PyTorch: ${python ? spawnSync(python, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8" }).stdout.trim() : "not found"}`,
+);
+log();
+log("network   batch   ours img/s   PyTorch img/s   speed-up   target");
+for (const [space, arch, steps] of [
+  ["nb201", NB201, STEPS],
+  ["nb101", NB101, Math.max(2, Math.round(STEPS / 4))],
+] as const)
+  for (const batch of [64, 128]) {
+    const ours = await ourRate(space, arch, batch, steps);
+    const theirs = torchRate(space, arch, batch, steps);
+    log(
+      `${space.padEnd(9)} ${String(batch).padStart(5)} ${ours.toFixed(1).padStart(12)} ${(theirs?.toFixed(1) ?? "n/a").padStart(15)} ${(theirs ? `${(ours / theirs).toFixed(2)}×` : "n/a").padStart(10)}   ≥ 1.5×`,
+    );
+  }
+
+// One epoch over the 4,000 training images, typical NB201 cell, batch 64, no validation.
+{
+  const space = getSpace("nb201");
+  const graph = space.build(space.parse(NB201), space.defaultBuild);
+  const config = resolveTrainConfig({ run: { epochs: 1, batchSize: 64 } });
+  const start = performance.now();
+  const r = await trainNetwork(graph, { train: data.train, padValue: data.padValue }, config, {
+    runtime: { threads },
+  });
+  const seconds = (performance.now() - start) / 1000;
+  // Training ≈ 3 × the forward's multiply-accumulates; GFLOP/s count 2 per multiply-accumulate.
+  const gflops = (3 * 2 * flops(graph) * data.train.count) / seconds / 1e9;
+  log();
+  log(
+    `1 epoch, typical NB201 cell, ${data.train.count} images, batch 64: ${seconds.toFixed(1)} s (session creation included), ${gflops.toFixed(1)} GFLOP/s, train loss ${r.records[0]!.train_loss.toFixed(3)}`,
+  );
+  const peak = await peakGflops(64, threads);
+  log(
+    `practical ORT peak (16×conv3×3, baked weights, batch 64): ${peak.toFixed(1)} GFLOP/s → the epoch reaches ${((100 * gflops) / peak).toFixed(0)}%`,
+  );
+}
