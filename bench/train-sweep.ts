@@ -5,6 +5,7 @@
 //
 //   node --import tsx bench/train-sweep.ts --space nb201:cells=1 --archs docs/results/nb201-nngp-default-500.jsonl \
 //     --count 500 --epochs 4 --downsample 2 --train-count 1000 --val-count 500 --threads 1 --out FILE
+// --archs takes JSONL with arch_str (a `score` file) or a JSON array of arch strings or objects.
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { flops as irFlops } from "../src/ir/cost.js";
@@ -40,10 +41,14 @@ const skip = Number(o.skip);
 
 let archs: string[];
 if (o.archs) {
-  archs = readFileSync(o.archs, "utf8")
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .map((l) => JSON.parse(l).arch_str as string);
+  // A JSON array of arch strings or arch objects (e.g. NB101 {matrix, ops} records), or JSONL with arch_str.
+  const text = readFileSync(o.archs, "utf8");
+  archs = text.trimStart().startsWith("[")
+    ? (JSON.parse(text) as unknown[]).map((a) => (typeof a === "string" ? a : JSON.stringify(a)))
+    : text
+        .split("\n")
+        .filter((l) => l.trim() !== "")
+        .map((l) => JSON.parse(l).arch_str as string);
 } else {
   const rng = new Rng(Number(o.sample ?? 0), "train-sweep");
   archs = Array.from({ length: skip + count }, () => space.format(space.sample(rng)));

@@ -9,7 +9,7 @@ import * as declaration from "./declaration.js";
 import { declareSpace } from "./declaredSpace.js";
 import { spaceFromJson } from "./jsonSpace.js";
 import { mlp, mlpOptionsFromText, mlpSpace } from "./mlp.js";
-import { nb101 } from "./nb101/nb101.js";
+import { nb101, nb101Resized } from "./nb101/nb101.js";
 import { nb201, nb201Resized } from "./nb201.js";
 import { nbmacro } from "./nbmacro.js";
 import { type SearchSpace, SpaceError } from "./space.js";
@@ -20,7 +20,7 @@ type AnySpace = SearchSpace<any>;
 /** Built-in spaces; a factory takes `name:key=value,…` options (e.g. `mlp:depth=6,width=512`, `nb201:cells=1`). */
 const BUILTIN: Record<string, AnySpace | ((options: Record<string, string>) => AnySpace)> = {
   nb201: (o) => (Object.keys(o).length === 0 ? nb201 : nb201Resized(o)),
-  nb101,
+  nb101: (o) => (Object.keys(o).length === 0 ? nb101 : nb101Resized(o)),
   nbmacro,
   mlp: (o) => (Object.keys(o).length === 0 ? mlp : mlpSpace(mlpOptionsFromText(o))),
 };

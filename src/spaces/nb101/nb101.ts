@@ -196,3 +196,29 @@ export const nb101: SearchSpace<Nb101Cell> = {
     return { hash: nb101Hash(cell), vertices: cell.matrix.length, edges: edgeCount(cell) };
   },
 };
+
+/**
+ * NB101 cells in a resized network (`nb101:stem=16,cells=1`): the same cells and benchmark rows, a
+ * cheaper network for reduced-cost short training.
+ */
+export function nb101Resized(text: Readonly<Record<string, string>>): SearchSpace<Nb101Cell> {
+  const network: { stemChannels?: number; stacks?: number; cellsPerStack?: number } = {};
+  for (const [key, value] of Object.entries(text)) {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1)
+      throw new SpaceError(`space nb101: ${key}=${value} must be a positive integer`);
+    if (key === "stem") network.stemChannels = n;
+    else if (key === "stacks") network.stacks = n;
+    else if (key === "cells") network.cellsPerStack = n;
+    else throw new SpaceError(`space nb101 has no option ${key} (options: stem, stacks, cells)`);
+  }
+  const name = `nb101:${Object.entries(text)
+    .map(([k, v]) => `${k}=${Number(v)}`)
+    .join(",")}`;
+  return {
+    ...nb101,
+    name,
+    description: `${nb101.description}, resized (${name})`,
+    build: (arch, options) => buildNb101(nb101Cell(arch.matrix, arch.ops), { ...options, ...network }),
+  };
+}
