@@ -64,64 +64,59 @@ export const batchnorm: OpDef<BatchNormOp> = {
       [floatAttr("epsilon", op.eps)],
     );
   },
-  vjp: ({ w, node, op, x, dy, fresh, bnMode }) => {
+  vjp: ({ w, node, op, x, y, dy, fresh, bnMode }) => {
     const train = bnMode === "train";
     const emit = w.emit.bind(w);
     const c = node.shape[0]!;
     const spatial = node.shape.length === 3;
-    const keep = spatial ? [1, c, 1, 1] : [1, c];
-    const axes = w.int64s(spatial ? [0, 2, 3] : [0]);
-    const reshape = (t: string, what: string) => emit("Reshape", [t, w.int64s(keep)], [fresh(what)]);
-    const small = (opType: string, a: string, b: string, what: string) => emit(opType, [a, b], [fresh(what)]);
-    const mean = train ? batchMeanKeepName(node) : reshape(runningMeanName(node), "mean");
-    const variance = reshape(train ? batchVarName(node) : runningVarName(node), "var");
-    const invStd = emit(
-      "Reciprocal",
-      [emit("Sqrt", [small("Add", variance, w.scalar(op.eps), "vare")], [fresh("std")])],
-      [fresh("invstd")],
-    );
-    const gain = op.affine ? small("Mul", reshape(`${node.name}.gamma`, "gamma"), invStd, "gain") : invStd;
-    // Everything is written with per-channel coefficients on x and dy (x̂ = (x − μ)/σ is never
-    // materialised): full-size tensor ops dominate the backward's memory traffic.
-    const dyx = small("Mul", dy, x, "dyx");
+    const axes = spatial ? [0, 2, 3] : [0];
     const reduce = (opType: "ReduceSum" | "ReduceMean", t: string, what: string) =>
       opType === "ReduceSum"
-        ? emit("ReduceSum", [t, axes], [fresh(what)], [intAttr("keepdims", 1)])
-        : emit(
-            "ReduceMean",
-            [t],
-            [fresh(what)],
-            [intsAttr("axes", spatial ? [0, 2, 3] : [0]), intAttr("keepdims", 1)],
-          );
-    const params: Record<string, string> = {};
-    if (op.affine) {
-      const sumDy = reduce("ReduceSum", dy, "sdy");
-      // Σ dy·x̂ = (Σ dy·x − μ Σ dy)/σ
-      const sumDyXhat = small(
-        "Mul",
-        small("Sub", reduce("ReduceSum", dyx, "sdyx"), small("Mul", mean, sumDy, "msdy"), "sc"),
-        invStd,
-        "sdyxh",
+        ? emit("ReduceSum", [t, w.int64s(axes)], [fresh(what)], [intAttr("keepdims", 0)])
+        : emit("ReduceMean", [t], [fresh(what)], [intsAttr("axes", axes), intAttr("keepdims", 0)]);
+    // Per-channel vectors [C] broadcast against [N, C, H, W] as [C, 1, 1].
+    const perChannel = (t: string, what: string) =>
+      spatial ? emit("Reshape", [t, w.int64s([c, 1, 1])], [fresh(what)]) : t;
+    const scale = op.affine
+      ? `${node.name}.gamma`
+      : w.constant(`ones_${c}`, [c], new Float32Array(c).fill(1));
+    const zeros = w.constant(`bn_zeros_${c}`, [c], new Float32Array(c));
+    const mean = train ? batchMeanName(node) : runningMeanName(node);
+    const variance = train ? batchVarName(node) : runningVarName(node);
+    // x − μ: the train-mode forward already computed it (batchnorm's lowering names it).
+    const centred = train ? `${y}_centered` : emit("Sub", [x, perChannel(mean, "mean")], [fresh("xc")]);
+    // The few full-size passes are what costs at run time, and every node costs ~0.1 ms at session
+    // creation, so the rules below lean on ONNX's BatchNormalization as a fused per-channel affine
+    // map: BN(t; s, b, m, v) = s·(t − m)/√(v + ε) + b, one pass over t.
+    const affine = (t: string, mu: string, what: string) =>
+      emit(
+        "BatchNormalization",
+        [t, scale, zeros, mu, variance],
+        [fresh(what)],
+        [floatAttr("epsilon", op.eps)],
       );
-      params[`${node.name}.gamma`] = emit("Reshape", [sumDyXhat, w.int64s([c])], [fresh("dgamma")]);
-      params[`${node.name}.beta`] = emit("Reshape", [sumDy, w.int64s([c])], [fresh("dbeta")]);
+    const params: Record<string, string> = {};
+    let dyxc: string | undefined;
+    if (op.affine) {
+      // ∂L/∂γ = Σ dy·x̂ = Σ dy·(x − μ) / σ, ∂L/∂β = Σ dy. Pruned when not asked for.
+      dyxc = emit("Mul", [dy, centred], [fresh("dyxc")]);
+      const std = emit("Sqrt", [emit("Add", [variance, w.scalar(op.eps)], [fresh("vare")])], [fresh("std")]);
+      params[`${node.name}.gamma`] = emit(
+        "Div",
+        [reduce("ReduceSum", dyxc, "sdyxc"), std],
+        [fresh("dgamma")],
+      );
+      params[`${node.name}.beta`] = reduce("ReduceSum", dy, "dbeta");
     }
-    const gdy = small("Mul", dy, gain, "gdy");
-    if (!train) return { inputs: [gdy], params };
-    // Batch statistics depend on x: dx = γ/σ·(dy − mean(dy) − x̂·mean(dy·x̂)) = gain·dy + a·x + b with
-    // m₁ = mean(dy), m₂ = mean(dy·x̂) = (mean(dy·x) − μ m₁)/σ, a = −gain·m₂/σ, b = gain·(m₂μ/σ − m₁).
-    const m1 = reduce("ReduceMean", dy, "m1");
-    const m2 = small(
-      "Mul",
-      small("Sub", reduce("ReduceMean", dyx, "mdyx"), small("Mul", mean, m1, "mm1"), "m2c"),
-      invStd,
-      "m2",
-    );
-    const m2s = small("Mul", m2, invStd, "m2s");
-    const a = emit("Neg", [small("Mul", gain, m2s, "gm2s")], [fresh("a")]);
-    const b = small("Mul", gain, small("Sub", small("Mul", m2s, mean, "m2sm"), m1, "bc"), "b");
-    // Two Adds: ORT's variadic Sum with broadcasting measured ~3× slower than Add.
-    return { inputs: [small("Add", small("Add", gdy, small("Mul", a, x, "ax"), "gdyax"), b, "dx")], params };
+    // Inference: ∂L/∂x = γ/σ · dy, BN of dy with mean 0.
+    if (!train) return { inputs: [affine(dy, zeros, "dx")], params };
+    // Train (statistics depend on x): ∂L/∂x = γ/σ · (dy − mean(dy) − x̂·mean(dy·x̂))
+    //   = BN(dy + c₂·(x − μ); γ, 0, mean(dy), σ²) with c₂ = −mean(dy·(x − μ)) / (σ² + ε).
+    dyxc ??= emit("Mul", [dy, centred], [fresh("dyxc")]);
+    const negVar = emit("Sub", [w.scalar(-op.eps), variance], [fresh("negvar")]); // −(σ² + ε)
+    const c2 = perChannel(emit("Div", [reduce("ReduceMean", dyxc, "m2"), negVar], [fresh("c2")]), "c2k");
+    const corrected = emit("Add", [dy, emit("Mul", [centred, c2], [fresh("c2xc")])], [fresh("dyc")]);
+    return { inputs: [affine(corrected, reduce("ReduceMean", dy, "m1"), "dx")], params };
   },
   reference: ({ node, op, inputs, out, batch, weights, options }) => {
     const x = inputs[0]!;
