@@ -1,98 +1,149 @@
-// The seed paper's study on NAS-Bench-201 (docs/nngp-vs-training.md): NNGP against shortened
-// training as a cheap signal of 200-epoch CIFAR-10 test accuracy, on the same cells, with each
-// signal's compute (FLOPs per architecture) and the combinations NNGP + training. Reads:
-//   docs/results/nb201-nngp-default-500.jsonl   NNGP at the reference settings (bench/../run-experiments.sh)
-//   docs/results/nb201-short-train-500.jsonl    nasprobe's own short training (bench/train-sweep.ts)
-//   ../shared/data/nb201/nb201.csv               12- and 200-epoch accuracies, params, FLOPs
-//   node --import tsx bench/nngp-vs-training.ts [--out docs/results/nngp-vs-training-nb201.json]
+// The seed paper's study (docs/nngp-vs-training.md): NNGP against shortened training as a cheap
+// signal of trained accuracy, on the same cells, with each signal's compute (FLOPs per
+// architecture), combinations NNGP + training with the weight tuned on one half of the cells, and
+// the space-reduction claim. Reads the NNGP scores (`nasprobe score`), nasprobe's own short
+// training (bench/train-sweep.ts) and the benchmark's ground truth:
+//   nb201: ../shared/data/nb201/nb201.csv — target c10_test_200; weights tuned on c10valid_valid_200;
+//          the benchmark's 12-epoch c10valid_valid_12 as the paper's shortened-training baseline
+//   nb101: ../shared/data/nb101/nb101_naslib_dev.json — val_accuracy_108 (the only column: tuned on
+//          half A, reported on half B)
+//   node --import tsx bench/nngp-vs-training.ts --space nb201|nb101 [--nngp F] [--train F] [--out F]
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { correlationReport } from "../src/benchmarks/correlate.js";
-import { kendallTauB, rankData, spearman } from "../src/benchmarks/rankStats.js";
+import { kendallTauB, rankData } from "../src/benchmarks/rankStats.js";
 import { readBenchmarkTable } from "../src/benchmarks/table.js";
+import { getSpace } from "../src/spaces/index.js";
 import { Rng } from "../src/util/random.js";
 import { sharedDataPath } from "../src/util/sharedData.js";
 
 const { values: o } = parseArgs({
   options: {
-    nngp: { type: "string", default: "docs/results/nb201-nngp-default-500.jsonl" },
-    train: { type: "string", default: "docs/results/nb201-short-train-500.jsonl" },
-    out: { type: "string", default: "docs/results/nngp-vs-training-nb201.json" },
+    space: { type: "string", default: "nb201" },
+    nngp: { type: "string" },
+    train: { type: "string" },
+    out: { type: "string" },
   },
 });
+const isNb101 = o.space === "nb101";
+const nngpFile =
+  o.nngp ?? (isNb101 ? "docs/results/nb101-nngp-fast.jsonl" : "docs/results/nb201-nngp-default-500.jsonl");
+const trainFile =
+  o.train ?? (isNb101 ? "docs/results/nb101-short-train.jsonl" : "docs/results/nb201-short-train-500.jsonl");
+const outFile = o.out ?? `docs/results/nngp-vs-training-${o.space}.json`;
+
 const jsonl = (file: string) =>
   readFileSync(file, "utf8")
     .split("\n")
     .filter((l) => l.trim() !== "")
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 
-const table = readBenchmarkTable(sharedDataPath("nb201/nb201.csv")!);
-const col = (name: string) => table.column(name);
-const [test200, valid200, valid12, flopsM, paramsM] = [
-  col("c10_test_200"),
-  col("c10valid_valid_200"),
-  col("c10valid_valid_12"),
-  col("flops_c10_M"),
-  col("params_c10_M"),
-];
-const nngp = new Map(jsonl(o.nngp!).map((r) => [r.arch_str as string, r]));
-const trained = new Map(jsonl(o.train!).map((r) => [r.arch_str as string, r]));
+/** Ground truth per canonical arch string. */
+interface Truth {
+  test: number;
+  valid: number;
+  flops: number;
+  params: number;
+  short12?: number;
+}
+function groundTruth(): { truth: Map<string, Truth>; target: string; tunedOn: string } {
+  const truth = new Map<string, Truth>();
+  if (isNb101) {
+    const space = getSpace("nb101");
+    const rows = JSON.parse(readFileSync(sharedDataPath("nb101/nb101_naslib_dev.json")!, "utf8")) as Array<{
+      matrix: number[][];
+      ops: string[];
+      val_accuracy_108: number;
+      flops_M: number;
+      params_M: number;
+    }>;
+    for (const r of rows)
+      truth.set(space.format(space.parse(JSON.stringify({ matrix: r.matrix, ops: r.ops }))), {
+        test: r.val_accuracy_108,
+        valid: r.val_accuracy_108,
+        flops: r.flops_M * 1e6,
+        params: r.params_M,
+      });
+    return { truth, target: "val_accuracy_108", tunedOn: "val_accuracy_108 of half A" };
+  }
+  const table = readBenchmarkTable(sharedDataPath("nb201/nb201.csv")!);
+  const [test, valid, short12, flops, params] = [
+    "c10_test_200",
+    "c10valid_valid_200",
+    "c10valid_valid_12",
+    "flops_c10_M",
+    "params_c10_M",
+  ].map((c) => table.column(c));
+  table.archStrs.forEach((a, i) =>
+    truth.set(a, {
+      test: test![i]!,
+      valid: valid![i]!,
+      short12: short12![i]!,
+      flops: flops![i]! * 1e6,
+      params: params![i]!,
+    }),
+  );
+  return { truth, target: "c10_test_200", tunedOn: "c10valid_valid_200 of half A" };
+}
+
+const { truth, target, tunedOn } = groundTruth();
+const nngp = new Map(jsonl(nngpFile).map((r) => [r.arch_str as string, r]));
+const trained = new Map(jsonl(trainFile).map((r) => [r.arch_str as string, r]));
+const epochs = Math.max(...[...trained.values()].map((r) => (r.val_accuracy as number[]).length));
 const cells = [...nngp.keys()].filter(
-  (a) => trained.has(a) && (trained.get(a)!.val_accuracy as number[]).length === 4,
+  (a) => truth.has(a) && trained.has(a) && (trained.get(a)!.val_accuracy as number[]).length === epochs,
 );
-const row = cells.map((a) => table.indexOf(a)!);
-const nngpSettings = nngp.get(cells[0]!)!.settings as {
-  n_train: number;
-  n_val: number;
-  ensemble: number;
-  bn_update_batch: number;
-};
+const facts = cells.map((a) => truth.get(a)!);
+const nngpSettings = nngp.get(cells[0]!)!.settings as Record<string, number>;
 const nngpImages =
-  (nngpSettings.n_train + nngpSettings.n_val + nngpSettings.bn_update_batch) * nngpSettings.ensemble;
+  (nngpSettings.n_train! + nngpSettings.n_val! + nngpSettings.bn_update_batch!) * nngpSettings.ensemble!;
 const trainSettings = trained.get(cells[0]!)!.settings as Record<string, unknown>;
 const valImages = trainSettings.val as number;
-const trainImages = trainSettings.train as number;
 
 interface Signal {
   name: string;
   values: number[];
-  /** Mean FLOPs spent per architecture to obtain the value. */
+  /** Mean FLOPs spent per architecture to obtain the value (multiply-accumulates). */
   flops: number;
 }
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const ourEpoch = (e: number): Signal => ({
-  name: `ours, epoch ${e} of 4 (${trainImages} images/epoch)`,
+  name: `ours, epoch ${e} of ${epochs} (${trainSettings.train} images/epoch, ${trained.get(cells[0]!)!.space})`,
   values: cells.map((a) => (trained.get(a)!.val_accuracy as number[])[e - 1]!),
-  // Training FLOPs of the first e epochs plus e validation passes.
+  // Training of the first e epochs plus e validation passes.
   flops: mean(
     cells.map((a) => {
       const r = trained.get(a)!;
-      return ((r.train_flops as number) * e) / 4 + e * valImages * (r.forward_flops_per_image as number);
+      return ((r.train_flops as number) * e) / epochs + e * valImages * (r.forward_flops_per_image as number);
     }),
   ),
 });
-const tableFlops = (i: number) => flopsM[i]! * 1e6;
+const nngpSignal: Signal = {
+  name: `NNGP (n_train ${nngpSettings.n_train}, n_val ${nngpSettings.n_val}, ensemble ${nngpSettings.ensemble})`,
+  values: cells.map((a) => nngp.get(a)!.score as number),
+  flops: mean(facts.map((f) => nngpImages * f.flops)),
+};
+const table12: Signal | undefined = isNb101
+  ? undefined
+  : {
+      name: "NB201 12-epoch valid acc (c10valid_valid_12)",
+      values: facts.map((f) => f.short12!),
+      // 12 epochs over the 25,000 cifar10-valid training images, training ≈ 3× the forward.
+      flops: mean(facts.map((f) => 12 * 25_000 * 3 * f.flops)),
+    };
+const ours = [1, 2, 4].filter((e) => e <= epochs).map(ourEpoch);
+const oursLast = ours.at(-1)!;
+const paramsSignal: Signal = { name: "#params", values: facts.map((f) => f.params), flops: 0 };
 const singles: Signal[] = [
-  {
-    name: `NNGP (n_train ${nngpSettings.n_train}, n_val ${nngpSettings.n_val}, ensemble ${nngpSettings.ensemble})`,
-    values: cells.map((a) => nngp.get(a)!.score as number),
-    flops: mean(row.map((i) => nngpImages * tableFlops(i))),
-  },
-  {
-    name: "NB201 12-epoch valid acc (c10valid_valid_12)",
-    values: row.map((i) => valid12[i]!),
-    // 12 epochs over the 25,000 cifar10-valid training images, training ≈ 3× forward.
-    flops: mean(row.map((i) => 12 * 25_000 * 3 * tableFlops(i))),
-  },
-  ourEpoch(1),
-  ourEpoch(2),
-  ourEpoch(4),
-  { name: "#params", values: row.map((i) => paramsM[i]!), flops: 0 },
-  { name: "FLOPs", values: row.map((i) => flopsM[i]!), flops: 0 },
+  nngpSignal,
+  ...(table12 ? [table12] : []),
+  ...ours,
+  paramsSignal,
+  { name: "FLOPs", values: facts.map((f) => f.flops), flops: 0 },
 ];
 
-// A split of architectures: weights are chosen on half A against *validation* accuracy and
-// reported on half B against *test* accuracy.
+// A split of architectures: weights are chosen on half A (validation accuracy where the benchmark
+// has it) and reported on half B against the target.
 const perm = new Rng(0, "nngp-vs-training-split").permutation(cells.length);
 const A = perm.slice(0, Math.floor(cells.length / 2));
 const B = perm.slice(Math.floor(cells.length / 2));
@@ -103,8 +154,8 @@ const zscore = (xs: number[]) => {
   return xs.map((x) => (x - m) / s);
 };
 const ranks = (xs: number[]) => Array.from(rankData(xs), (r) => r / xs.length);
-const validAll = row.map((i) => valid200[i]!);
-const testAll = row.map((i) => test200[i]!);
+const validAll = facts.map((f) => f.valid);
+const testAll = facts.map((f) => f.test);
 
 function combine(a: Signal, b: Signal, form: "z" | "rank"): Signal & { weight: number; tunedTau: number } {
   const norm = form === "z" ? zscore : ranks;
@@ -126,7 +177,7 @@ function combine(a: Signal, b: Signal, form: "z" | "rank"): Signal & { weight: n
     values[i] = onB[k]!;
   });
   return {
-    name: `NNGP + ${b.name} (${form === "z" ? "z-score" : "rank"} sum, w_NNGP ${best.weight.toFixed(2)} tuned on half A)`,
+    name: `NNGP + ${b.name} (${form === "z" ? "z-score" : "rank"} sum, w_NNGP ${best.weight.toFixed(2)})`,
     values,
     flops: a.flops + b.flops,
     weight: best.weight,
@@ -134,18 +185,15 @@ function combine(a: Signal, b: Signal, form: "z" | "rank"): Signal & { weight: n
   };
 }
 const combos = [
-  combine(singles[0]!, singles[1]!, "z"),
-  combine(singles[0]!, singles[1]!, "rank"),
-  combine(singles[0]!, singles[4]!, "z"),
-  combine(singles[0]!, singles[4]!, "rank"),
-  combine(singles[0]!, singles[2]!, "z"),
+  ...(table12 ? [combine(nngpSignal, table12, "z"), combine(nngpSignal, table12, "rank")] : []),
+  combine(nngpSignal, oursLast, "z"),
+  combine(nngpSignal, oursLast, "rank"),
+  combine(nngpSignal, ours[0]!, "z"),
 ];
 
+const thresholds = isNb101 ? [92, 93, 94] : [90, 91, 92, 93];
 const report = (s: Signal, idx: number[]) => {
-  const r = correlationReport(pick(s.values, idx), pick(testAll, idx), {
-    thresholds: [90, 91, 92, 93],
-    topN: 10,
-  });
+  const r = correlationReport(pick(s.values, idx), pick(testAll, idx), { thresholds, topN: 10 });
   return {
     n: r.n,
     spearman: r.spearman,
@@ -158,16 +206,13 @@ const report = (s: Signal, idx: number[]) => {
 };
 const all = cells.map((_, i) => i);
 const results = {
+  space: o.space,
   cells: cells.length,
-  target: "c10_test_200",
-  split: {
-    tuneOn: "half A vs c10valid_valid_200",
-    reportOn: "half B vs c10_test_200",
-    A: A.length,
-    B: B.length,
-  },
-  nngpImages,
-  training: trainSettings,
+  target,
+  split: { tunedOn, reportedOn: `${target} of half B`, A: A.length, B: B.length },
+  nngpImagesPerArch: nngpImages,
+  nngpSettings,
+  training: { ...trainSettings, space: trained.get(cells[0]!)!.space },
   singles: singles.map((s) => ({
     name: s.name,
     gflops: s.flops / 1e9,
@@ -181,38 +226,48 @@ const results = {
     gflops: c.flops / 1e9,
     heldOut: report(c, B),
   })),
-  reduction: [] as unknown[],
+  reduction: [] as Array<Record<string, unknown>>,
 };
 
 // Space reduction: keep the top x % by a signal; what fraction of the true top-1 % / top-5 % survive?
 const order = (xs: number[]) => all.slice().sort((i, j) => xs[j]! - xs[i]!);
 const truthOrder = order(testAll);
-for (const s of [singles[0]!, singles[5]!, singles[4]!, singles[1]!]) {
+for (const s of [nngpSignal, paramsSignal, oursLast, ...(table12 ? [table12] : [])]) {
   const ranked = order(s.values);
-  const rowOut: Record<string, unknown> = { name: s.name };
+  const row: Record<string, unknown> = { name: s.name };
   for (const keep of [0.5, 0.2, 0.1, 0.05]) {
     const kept = new Set(ranked.slice(0, Math.round(keep * cells.length)));
     for (const top of [0.01, 0.05]) {
       const best = truthOrder.slice(0, Math.max(1, Math.round(top * cells.length)));
-      rowOut[`keep${keep * 100}_top${top * 100}`] = best.filter((i) => kept.has(i)).length / best.length;
+      row[`keep${keep * 100}_top${top * 100}`] = best.filter((i) => kept.has(i)).length / best.length;
     }
   }
-  results.reduction.push(rowOut);
+  results.reduction.push(row);
 }
-writeFileSync(o.out!, `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
 
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : "n/a");
-console.log(`${cells.length} NB201 cells; target c10_test_200; held-out half B = ${B.length}`);
-console.log("| signal | GFLOPs/arch | τ (all) | ρ (all) | τ (B) | ρ (B) | best of top-10 (B) |");
-console.log("|---|---|---|---|---|---|---|");
+const pq = (r: { pqetp: Array<{ threshold: number; auc: number }> }) =>
+  r.pqetp.map((p) => `${p.threshold}: ${f3(p.auc)}`).join(", ");
+console.log(
+  `${cells.length} ${o.space} cells; target ${target}; weights tuned on ${tunedOn}; half B = ${B.length}`,
+);
+console.log("| signal | GFLOP/arch | τ all | ρ all | τ B | ρ B | best of top-10 (B) | PQETP AUC (B) |");
+console.log("|---|---|---|---|---|---|---|---|");
 for (const s of results.singles)
   console.log(
-    `| ${s.name} | ${s.gflops.toPrecision(3)} | ${f3(s.all.kendall)} | ${f3(s.all.spearman)} | ${f3(s.heldOut.kendall)} | ${f3(s.heldOut.spearman)} | ${s.heldOut.discovered_top10.toFixed(2)} |`,
+    `| ${s.name} | ${s.gflops.toPrecision(3)} | ${f3(s.all.kendall)} | ${f3(s.all.spearman)} | ${f3(s.heldOut.kendall)} | ${f3(s.heldOut.spearman)} | ${s.heldOut.discovered_top10.toFixed(2)} | ${pq(s.heldOut)} |`,
   );
 for (const c of results.combinations)
   console.log(
-    `| ${c.name} | ${c.gflops.toPrecision(3)} | – | – | ${f3(c.heldOut.kendall)} | ${f3(c.heldOut.spearman)} | ${c.heldOut.discovered_top10.toFixed(2)} |`,
+    `| ${c.name} | ${c.gflops.toPrecision(3)} | – | – | ${f3(c.heldOut.kendall)} | ${f3(c.heldOut.spearman)} | ${c.heldOut.discovered_top10.toFixed(2)} | ${pq(c.heldOut)} |`,
   );
-console.log("\nspace reduction (fraction of the true top-1 % / top-5 % kept):");
-for (const r of results.reduction) console.log(JSON.stringify(r));
-void spearman;
+console.log(
+  `\nspace reduction: fraction of the true top-1 % / top-5 % (${target}) kept in the top x % by each signal`,
+);
+console.log("| signal | 50 % | 20 % | 10 % | 5 % |");
+console.log("|---|---|---|---|---|");
+for (const r of results.reduction)
+  console.log(
+    `| ${r.name} | ${[50, 20, 10, 5].map((k) => `${(r[`keep${k}_top1`] as number).toFixed(2)} / ${(r[`keep${k}_top5`] as number).toFixed(2)}`).join(" | ")} |`,
+  );

@@ -11,7 +11,7 @@ sweep --space nb201:cells=1,channels=8 --archs docs/results/nb201-nngp-default-5
   --out docs/results/nb201-short-train-500.jsonl
 sweep --space nb201:cells=1 --archs docs/results/nb201-nngp-default-500.jsonl --count 50 --epochs 12 \
   --out docs/results/nb201-curves.jsonl
-node --import tsx bench/nngp-vs-training.ts
+node --import tsx bench/nngp-vs-training.ts --space nb201
 # NB101, the 263 NASLib cells: NNGP (fast preset) on the network as built, and a 2-epoch run of the
 # reduced proxy (stem 16, 1 cell per stack, 16×16 images).
 mapfile -t cells < <(node -e 'for (const r of JSON.parse(require("fs").readFileSync("../shared/data/nb101/nb101_naslib_dev.json","utf8"))) console.log(JSON.stringify({matrix:r.matrix,ops:r.ops}))')
@@ -19,4 +19,4 @@ node --import tsx src/cli/main.ts score --space nb101 --metric nngp --preset fas
   --arch "${cells[@]}" --out docs/results/nb101-nngp-fast.jsonl
 sweep --space nb101:stem=16,cells=1 --archs ../shared/data/nb101/nb101_naslib_dev.json --count 263 --epochs 2 \
   --out docs/results/nb101-short-train.jsonl
-node --import tsx bench/nngp-vs-training-nb101.ts
+node --import tsx bench/nngp-vs-training.ts --space nb101
