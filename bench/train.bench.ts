@@ -8,8 +8,10 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { flops } from "../src/ir/cost.js";
+import { initWeights } from "../src/ir/init.js";
 import { getSpace } from "../src/spaces/index.js";
 import { resolveTrainConfig } from "../src/train/config.js";
+import { freshState, getOptimizer } from "../src/train/optimizers/index.js";
 import { loadTrainData } from "../src/train/run.js";
 import { trainNetwork } from "../src/train/trainer.js";
 import { sharedDataPath } from "../src/util/sharedData.js";
@@ -93,6 +95,26 @@ for (const [space, arch, steps] of [
       `${space.padEnd(9)} ${String(batch).padStart(5)} ${ours.toFixed(1).padStart(12)} ${(theirs?.toFixed(1) ?? "n/a").padStart(15)} ${(theirs ? `${(ours / theirs).toFixed(2)}×` : "n/a").padStart(10)}   ≥ 1.5×`,
     );
   }
+
+// The optimizer's update alone (JavaScript, in place) on the NB201 cell's weights, against a step.
+{
+  const space = getSpace("nb201");
+  const graph = space.build(space.parse(NB201), space.defaultBuild);
+  const params = initWeights(graph, "kaiming_normal", 0);
+  const grads = new Map([...params].map(([k, v]) => [k, v.map((x) => x * 1e-3)]));
+  const count = [...params.values()].reduce((n, v) => n + v.length, 0);
+  for (const name of ["sgd", "adamw"]) {
+    const optimizer = getOptimizer(name);
+    const options = resolveTrainConfig({ optimizer: name }).optimizer.options;
+    const state = freshState();
+    optimizer.step(params, grads, 0.01, state, options); // allocates the slots
+    const reps = 20;
+    const start = performance.now();
+    for (let r = 0; r < reps; r++) optimizer.step(params, grads, 0.01, state, options);
+    const ms = (performance.now() - start) / reps;
+    log(`${name} update of ${count.toLocaleString("en")} parameters: ${ms.toFixed(2)} ms per step`);
+  }
+}
 
 // One epoch over the 4,000 training images, typical NB201 cell, batch 64, no validation.
 {
