@@ -174,3 +174,26 @@ test("search --objective train:E trains each candidate for E epochs, counts E ep
   assert.equal(badSet.code, 1);
   assert.match(badSet.stderr, /train has no option momentum/);
 });
+
+test("train --budget-seconds stops at the last epoch boundary inside the budget and says so", () => {
+  const out = join(dir, "budget.jsonl");
+  const r = cli(
+    ...COMMON,
+    "--train-count",
+    "200",
+    "--val-count",
+    "100",
+    "--threads",
+    "1",
+    "--budget-seconds",
+    "0.001",
+    "--out",
+    out,
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const records = lines(out);
+  assert.equal(records.length, 2, "one epoch, then the final line");
+  assert.equal(records[1]!.final, true);
+  assert.equal(records[1]!.stopped, "budget");
+  assert.equal(records[1]!.epoch, 1);
+});
