@@ -5,6 +5,7 @@ import type { Graph } from "../ir/graph.js";
 import { list, oneOf } from "./declaration.js";
 import { declareSpace } from "./declaredSpace.js";
 import { buildNb201Supernet, type Nb201OpSets, teNasThinSupernet } from "./nb201Supernet.js";
+import { resizedSpace } from "./resized.js";
 import { type BuildOptions, type SearchSpace, SpaceError } from "./space.js";
 
 export const NB201_OPS = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"] as const;
@@ -228,27 +229,12 @@ export const nb201: SearchSpace<Nb201Arch> = declareSpace<Nb201Arch>({
   },
 });
 
-/**
- * NB201 cells in a resized TinyNetwork (`nb201:cells=1,channels=8`): the same architectures and
- * benchmark rows, a cheaper network — the reduced proxies of EcoNAS-style short training.
- */
+/** NB201 cells in a resized TinyNetwork (`nb201:cells=1,channels=8`), see resized.ts. */
 export function nb201Resized(text: Readonly<Record<string, string>>): SearchSpace<Nb201Arch> {
-  const macro: { channels?: number; cellsPerStage?: number } = {};
-  for (const [key, value] of Object.entries(text)) {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1)
-      throw new SpaceError(`space nb201: ${key}=${value} must be a positive integer`);
-    if (key === "cells") macro.cellsPerStage = n;
-    else if (key === "channels") macro.channels = n;
-    else throw new SpaceError(`space nb201 has no option ${key} (options: cells, channels)`);
-  }
-  const name = `nb201:${Object.entries(text)
-    .map(([k, v]) => `${k}=${Number(v)}`)
-    .join(",")}`;
-  return {
-    ...nb201,
-    name,
-    description: `${nb201.description}, resized (${name})`,
-    build: (arch, options) => buildNb201(arch, { ...options, ...macro }),
-  };
+  return resizedSpace<Nb201Arch, Nb201MacroOptions>(
+    nb201,
+    text,
+    { cells: "cellsPerStage", channels: "channels" },
+    buildNb201,
+  );
 }

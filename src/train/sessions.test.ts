@@ -32,7 +32,7 @@ test("the training step with fed weights gives the gradients, loss and BN statis
   for (let i = 0; i < n; i++) labels[i * 5 + (i % 5)] = 0.92;
 
   const fed = await TrainStepSession.create(graph, { threads: 1 });
-  const step = await fed.run(images, n, labels, weights);
+  const step = await fed.step(images, n, labels, weights);
   await fed.release();
   const baked = await GradientSession.create(
     graph,

@@ -48,14 +48,33 @@ function tensorShapes(graph: Graph): Map<string, readonly number[]> {
   return shapes;
 }
 
-export class TrainStepSession {
-  private constructor(
-    private readonly graph: Graph,
+/** A session whose weights (and BN statistics) are fed on every run. */
+abstract class FedWeightsSession {
+  protected constructor(
+    protected readonly graph: Graph,
     private readonly session: OnnxSession,
     private readonly weightInputs: readonly string[],
     private readonly shapes: Map<string, readonly number[]>,
   ) {}
 
+  protected run(images: Float32Array, count: number, tensors: ReadonlyMap<string, Float32Array>, extra = {}) {
+    return this.session.run({
+      input: { data: images, dims: [count, ...this.graph.inputShape] },
+      ...extra,
+      ...feeds(this.weightInputs, this.shapes, tensors),
+    });
+  }
+
+  protected get fed(): readonly string[] {
+    return this.weightInputs;
+  }
+
+  release(): Promise<void> {
+    return this.session.release();
+  }
+}
+
+export class TrainStepSession extends FedWeightsSession {
   static async create(graph: Graph, runtime: RuntimeOptions): Promise<TrainStepSession> {
     const model = compileGradient(graph, { bnMode: "train", loss: "cross_entropy", logits: true });
     const session = await OnnxSession.create(model.bytes, runtime);
@@ -63,15 +82,16 @@ export class TrainStepSession {
   }
 
   /** One forward and backward over `count` images with soft labels [count, classes]. */
-  async run(images: Float32Array, count: number, labels: Float32Array, params: Tensors): Promise<StepResult> {
+  async step(
+    images: Float32Array,
+    count: number,
+    labels: Float32Array,
+    params: Tensors,
+  ): Promise<StepResult> {
     const classes = this.graph.nodes[this.graph.logits]!.shape[0]!;
-    const out = await this.session.run({
-      input: { data: images, dims: [count, ...this.graph.inputShape] },
-      labels: { data: labels, dims: [count, classes] },
-      ...feeds(this.weightInputs, this.shapes, params),
-    });
+    const out = await this.run(images, count, params, { labels: { data: labels, dims: [count, classes] } });
     const grads = new Map<string, Float32Array>();
-    for (const name of this.weightInputs) {
+    for (const name of this.fed) {
       const g = out[gradName(name)];
       if (g) grads.set(name, g.data);
     }
@@ -80,21 +100,10 @@ export class TrainStepSession {
       batchStats.set(bn.name, { mean: out[batchMeanName(bn)]!.data, variance: out[batchVarName(bn)]!.data });
     return { loss: out.loss!.data[0]!, logits: out.logits!.data, grads, batchStats };
   }
-
-  release(): Promise<void> {
-    return this.session.release();
-  }
 }
 
 /** Inference-mode forward (running BN statistics) with fed weights, for validation accuracy. */
-export class EvalSession {
-  private constructor(
-    private readonly graph: Graph,
-    private readonly session: OnnxSession,
-    private readonly weightInputs: readonly string[],
-    private readonly shapes: Map<string, readonly number[]>,
-  ) {}
-
+export class EvalSession extends FedWeightsSession {
   static async create(graph: Graph, runtime: RuntimeOptions): Promise<EvalSession> {
     const model = compileToOnnx(graph, { bnMode: "inference", outputs: ["logits"] });
     const session = await OnnxSession.create(model.bytes, runtime);
@@ -106,14 +115,6 @@ export class EvalSession {
     count: number,
     tensors: ReadonlyMap<string, Float32Array>,
   ): Promise<Float32Array> {
-    const out = await this.session.run({
-      input: { data: images, dims: [count, ...this.graph.inputShape] },
-      ...feeds(this.weightInputs, this.shapes, tensors),
-    });
-    return out.logits!.data;
-  }
-
-  release(): Promise<void> {
-    return this.session.release();
+    return (await this.run(images, count, tensors)).logits!.data;
   }
 }

@@ -236,7 +236,7 @@ export async function trainNetwork(
         y.fill(off);
         for (let i = 0; i < count; i++) y[i * classes + train.labels[indices[i]!]!] = on;
 
-        const result = await step.run(x, count, y, params);
+        const result = await step.step(x, count, y, params);
         if (!Number.isFinite(result.loss)) {
           elapsed += (performance.now() - started) / 1000;
           return finish(

@@ -4,6 +4,7 @@
 //   canonical string: {"matrix":[[…]],"ops":[…]} of the pruned cell in the dataset's vertex order
 //   aliases accepted by parse: any valid (unpruned, reordered) matrix JSON, or the 32-hex-digit hash
 import type { Rng } from "../../util/random.js";
+import { resizedSpace } from "../resized.js";
 import type { CategoricalCoding, Decoded, SearchSpace } from "../space.js";
 import { SpaceError } from "../space.js";
 import {
@@ -20,7 +21,7 @@ import {
 import { allPacked, unpackCell } from "./enumerate.js";
 import { nb101Hash } from "./hash.js";
 import { hashIndex, type Nb101HashIndex } from "./hashIndex.js";
-import { buildNb101, nb101Flops } from "./network.js";
+import { buildNb101, type Nb101NetworkOptions, nb101Flops } from "./network.js";
 
 export const NB101_SIZE = 423_624;
 
@@ -197,28 +198,12 @@ export const nb101: SearchSpace<Nb101Cell> = {
   },
 };
 
-/**
- * NB101 cells in a resized network (`nb101:stem=16,cells=1`): the same cells and benchmark rows, a
- * cheaper network for reduced-cost short training.
- */
+/** NB101 cells in a resized network (`nb101:stem=16,cells=1`), see ../resized.ts. */
 export function nb101Resized(text: Readonly<Record<string, string>>): SearchSpace<Nb101Cell> {
-  const network: { stemChannels?: number; stacks?: number; cellsPerStack?: number } = {};
-  for (const [key, value] of Object.entries(text)) {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1)
-      throw new SpaceError(`space nb101: ${key}=${value} must be a positive integer`);
-    if (key === "stem") network.stemChannels = n;
-    else if (key === "stacks") network.stacks = n;
-    else if (key === "cells") network.cellsPerStack = n;
-    else throw new SpaceError(`space nb101 has no option ${key} (options: stem, stacks, cells)`);
-  }
-  const name = `nb101:${Object.entries(text)
-    .map(([k, v]) => `${k}=${Number(v)}`)
-    .join(",")}`;
-  return {
-    ...nb101,
-    name,
-    description: `${nb101.description}, resized (${name})`,
-    build: (arch, options) => buildNb101(nb101Cell(arch.matrix, arch.ops), { ...options, ...network }),
-  };
+  return resizedSpace<Nb101Cell, Nb101NetworkOptions>(
+    nb101,
+    text,
+    { stem: "stemChannels", stacks: "stacks", cells: "cellsPerStack" },
+    (arch, options) => buildNb101(nb101Cell(arch.matrix, arch.ops), options),
+  );
 }
