@@ -27,7 +27,7 @@ const { values: o } = parseArgs({
 });
 const isNb101 = o.space === "nb101";
 const nngpFile =
-  o.nngp ?? (isNb101 ? "docs/results/nb101-nngp-fast.jsonl" : "docs/results/nb201-nngp-default-500.jsonl");
+  o.nngp ?? (isNb101 ? "docs/results/nb101-nngp-stem32-100.jsonl" : "docs/results/nb201-nngp-default-500.jsonl");
 const trainFile =
   o.train ?? (isNb101 ? "docs/results/nb101-short-train.jsonl" : "docs/results/nb201-short-train-500.jsonl");
 const outFile = o.out ?? `docs/results/nngp-vs-training-${o.space}.json`;

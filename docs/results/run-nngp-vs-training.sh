@@ -12,11 +12,12 @@ sweep --space nb201:cells=1,channels=8 --archs docs/results/nb201-nngp-default-5
 sweep --space nb201:cells=1 --archs docs/results/nb201-nngp-default-500.jsonl --count 50 --epochs 12 \
   --out docs/results/nb201-curves.jsonl
 node --import tsx bench/nngp-vs-training.ts --space nb201
-# NB101, the 263 NASLib cells: NNGP (fast preset) on the network as built, and a 2-epoch run of the
-# reduced proxy (stem 16, 1 cell per stack, 16×16 images).
-mapfile -t cells < <(node -e 'for (const r of JSON.parse(require("fs").readFileSync("../shared/data/nb101/nb101_naslib_dev.json","utf8"))) console.log(JSON.stringify({matrix:r.matrix,ops:r.ops}))')
-node --import tsx src/cli/main.ts score --space nb101 --metric nngp --preset fast --seed 0 --data "$data" --threads 1 \
-  --arch "${cells[@]}" --out docs/results/nb101-nngp-fast.jsonl
+# NB101, the NASLib cells: NNGP at the reference settings on the network with stem 32 (1/16 of the
+# benchmark network's FLOPs) for the first 100 cells, and a 2-epoch run of the reduced proxy (stem 16,
+# 1 cell per stack, 16×16 images) on all 263.
+mapfile -t cells < <(node -e 'for (const r of JSON.parse(require("fs").readFileSync("../shared/data/nb101/nb101_naslib_dev.json","utf8")).slice(0,100)) console.log(JSON.stringify({matrix:r.matrix,ops:r.ops}))')
+node --import tsx src/cli/main.ts score --space nb101:stem=32 --metric nngp --seed 0 --data "$data" --threads 1 \
+  --arch "${cells[@]}" --out docs/results/nb101-nngp-stem32-100.jsonl
 sweep --space nb101:stem=16,cells=1 --archs ../shared/data/nb101/nb101_naslib_dev.json --count 263 --epochs 2 \
   --out docs/results/nb101-short-train.jsonl
 node --import tsx bench/nngp-vs-training.ts --space nb101
