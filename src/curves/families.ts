@@ -423,7 +423,7 @@ export function samplePriorCurve(
   prior: CurvePrior,
   horizon: number,
   rng: { uniform(): number; normal(): number },
-  scale: EpochScale = "prior",
+  scale: EpochScale = "raw",
   maxTries = 100_000,
 ): PriorCurveDraw {
   const checked = new EpochGrid(constraintPositions(horizon, scale));
