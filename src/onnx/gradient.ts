@@ -4,8 +4,10 @@
 import type { onnx } from "onnx-proto";
 import type { Graph, Node } from "../ir/graph.js";
 import { numel } from "../ir/graph.js";
+import { batchNormCentredName } from "../ir/ops/batchnorm.js";
 import {
   type BatchNormMode,
+  batchMeanName,
   exposeOutput,
   isReluFamily,
   lowerForward,
@@ -14,7 +16,7 @@ import {
   tensorName,
 } from "./compile.js";
 import { vjp } from "./vjp.js";
-import { intAttr, pb, valueInfo } from "./writer.js";
+import { intAttr, OPSET, pb, valueInfo } from "./writer.js";
 
 const INT64 = pb.TensorProto.DataType.INT64;
 const BOOL = pb.TensorProto.DataType.BOOL;
@@ -116,7 +118,7 @@ export function compileGradient(graph: Graph, options: GradientOptions): Gradien
   if (options.logits) exposeOutput(w, "logits", logitsNode);
   for (const id of options.extraOutputs ?? []) exposeOutput(w, graph.nodes[id]!.name, graph.nodes[id]!);
   pruneDeadNodes(w);
-  return { bytes: w.encode(), weightInputs, outputNames: w.outputs.map((o) => o.name!) };
+  return { bytes: encode(w), weightInputs, outputNames: w.outputs.map((o) => o.name!) };
 }
 
 interface GradientOutput {
@@ -129,6 +131,12 @@ type BackwardOptions = Pick<
   GradientOptions,
   "bnMode" | "initializers" | "params" | "wrtInput" | "wrtNodes" | "activationGradientProducts" | "reluMasks"
 >;
+
+/** The node's only consumer when that is a batchnorm (whose train-mode lowering keeps y − μ). */
+function soleBatchNormConsumer(graph: Graph, node: Node): Node | undefined {
+  const consumers = graph.nodes.filter((n) => n.inputs.includes(node.id));
+  return consumers.length === 1 && consumers[0]!.op.kind === "batchnorm" ? consumers[0] : undefined;
+}
 
 /** Emits the backward pass from ∂L/∂logits = `dz`; returns the wanted gradients (not yet declared). */
 function emitBackward(graph: Graph, w: OnnxWriter, options: BackwardOptions, dz: string): GradientOutput[] {
@@ -171,16 +179,26 @@ function emitBackward(graph: Graph, w: OnnxWriter, options: BackwardOptions, dz:
         dims: ["N", ...node.shape],
       });
     if (productNodes.has(id)) {
-      const product =
-        dy === undefined ? zerosLike(tensorName(id)) : emit("Mul", [tensorName(id), dy], [w.name("yg")]);
       const spatial = node.shape.length === 3;
-      outputs.push({
-        name: activationGradientName(node.name),
-        tensor: spatial
-          ? emit("ReduceSum", [product, w.int64s([2, 3])], [w.name("ygs")], [intAttr("keepdims", 0)])
-          : product,
-        dims: ["N", node.shape[0]!],
-      });
+      const sumSpatial = (t: string, what: string) =>
+        spatial ? emit("ReduceSum", [t, w.int64s([2, 3])], [w.name(what)], [intAttr("keepdims", 0)]) : t;
+      const bn = options.bnMode === "train" ? soleBatchNormConsumer(graph, node) : undefined;
+      let product: string;
+      if (dy === undefined) product = sumSpatial(zerosLike(tensorName(id)), "ygs");
+      else if (bn && spatial)
+        // y = (y − μ) + μ with y − μ kept by the BN that follows: Σ y·dy = Σ (y − μ)·dy + μ·Σ dy. The
+        // conv output itself then dies after the forward (124 of 368 MB of saved tensors on an
+        // NB201 cell at batch 64, each page-faulted in by the run).
+        product = emit(
+          "Add",
+          [
+            sumSpatial(emit("Mul", [batchNormCentredName(bn), dy], [w.name("ycg")]), "ycgs"),
+            emit("Mul", [sumSpatial(dy, "gs"), batchMeanName(bn)], [w.name("mgs")]),
+          ],
+          [w.name("ygs")],
+        );
+      else product = sumSpatial(emit("Mul", [tensorName(id), dy], [w.name("yg")]), "ygs");
+      outputs.push({ name: activationGradientName(node.name), tensor: product, dims: ["N", node.shape[0]!] });
     }
     if (node.op.kind === "input" && options.wrtInput)
       outputs.push({ name: gradName("input"), tensor: dy ?? zerosLike("input"), dims: ["N", ...node.shape] });
@@ -203,6 +221,26 @@ function emitBackward(graph: Graph, w: OnnxWriter, options: BackwardOptions, dz:
   }
 
   return outputs;
+}
+
+/** The writer's model plus ORT's contrib domain, for the weight gradients' FusedMatMul (ir/ops/conv.ts). */
+function encode(w: OnnxWriter): Uint8Array {
+  const model = pb.ModelProto.create({
+    irVersion: 8,
+    producerName: "nasprobe",
+    opsetImport: [
+      { domain: "", version: OPSET },
+      { domain: "com.microsoft", version: 1 },
+    ],
+    graph: {
+      name: "nasprobe",
+      node: w.nodes,
+      initializer: w.initializers,
+      input: w.inputs,
+      output: w.outputs,
+    },
+  });
+  return pb.ModelProto.encode(model).finish();
 }
 
 /**
@@ -395,5 +433,5 @@ export function compilePerSampleGradients(graph: Graph, options: PerSampleOption
   );
   w.output(PER_SAMPLE_ROWS, ["N", size]);
   pruneDeadNodes(w);
-  return { bytes: w.encode(), weightInputs, outputNames: [PER_SAMPLE_ROWS] };
+  return { bytes: encode(w), weightInputs, outputNames: [PER_SAMPLE_ROWS] };
 }

@@ -10,8 +10,9 @@ import {
   intsAttr,
   runningMeanName,
   runningVarName,
+  tensorName,
 } from "../../onnx/writer.js";
-import { numel } from "../graph.js";
+import { type Node, numel } from "../graph.js";
 import { noFlops, type OpDef } from "./types.js";
 
 export interface BatchNormOp {
@@ -19,6 +20,9 @@ export interface BatchNormOp {
   readonly eps: number;
   readonly affine: boolean;
 }
+
+/** x − μ of a train-mode BN (its lowering names it so); the backward reads it instead of x. */
+export const batchNormCentredName = (bn: Node) => `${tensorName(bn.id)}_centered`;
 
 export const batchnorm: OpDef<BatchNormOp> = {
   kind: "batchnorm",
@@ -64,7 +68,7 @@ export const batchnorm: OpDef<BatchNormOp> = {
       [floatAttr("epsilon", op.eps)],
     );
   },
-  vjp: ({ w, node, op, x, y, dy, fresh, bnMode }) => {
+  vjp: ({ w, node, op, x, dy, fresh, bnMode }) => {
     const train = bnMode === "train";
     const emit = w.emit.bind(w);
     const c = node.shape[0]!;
@@ -84,7 +88,9 @@ export const batchnorm: OpDef<BatchNormOp> = {
     const mean = train ? batchMeanName(node) : runningMeanName(node);
     const variance = train ? batchVarName(node) : runningVarName(node);
     // x − μ: the train-mode forward already computed it (batchnorm's lowering names it).
-    const centred = train ? `${y}_centered` : emit("Sub", [x, perChannel(mean, "mean")], [fresh("xc")]);
+    const centred = train
+      ? batchNormCentredName(node)
+      : emit("Sub", [x, perChannel(mean, "mean")], [fresh("xc")]);
     // The few full-size passes are what costs at run time, and every node costs ~0.1 ms at session
     // creation, so the rules below lean on ONNX's BatchNormalization as a fused per-channel affine
     // map: BN(t; s, b, m, v) = s·(t − m)/√(v + ε) + b, one pass over t.
