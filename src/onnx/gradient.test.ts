@@ -5,6 +5,7 @@ import { everyOpNet, newOpsNet, randomize } from "../ir/fixtures.js";
 import { batchNormNodes, type Graph, numel } from "../ir/graph.js";
 import { initWeights } from "../ir/init.js";
 import { referenceForward } from "../ir/referenceForward.js";
+import { buildNb201, parseNb201 } from "../spaces/nb201.js";
 import { Rng } from "../util/random.js";
 import { runningMeanName, runningVarName } from "./compile.js";
 import { gradName } from "./gradient.js";
@@ -200,4 +201,37 @@ test("gradients of the broadcasting, matmul, reshape, slice and activation ops (
 
 test("gradients of the new ops with inference-mode BN and cross-entropy", async () => {
   await checkGradients(newOpsNet(), "inference", "cross_entropy", 7);
+});
+
+test("gradient models keep tensor names unique: zero gradients, BN constants and renamed outputs", async () => {
+  // An NB201 cell with `none` edges: zero-filled gradients (named zeroed_<k>) beside BN's
+  // per-channel constants (bn_zeros_<C>) once clashed as zeros_<k> = zeros_<C>.
+  const graph = buildNb201(
+    parseNb201("|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|skip_connect~0|none~1|none~2|"),
+    {
+      inputShape: [3, 8, 8],
+      numClasses: 3,
+      channels: 4,
+      cellsPerStage: 1,
+    },
+  );
+  const weights = initWeights(graph, "kaiming_uniform", 0, "init");
+  const layers = graph.nodes.filter((n) => n.op.kind === "conv" || n.op.kind === "linear");
+  const session = await GradientSession.create(
+    graph,
+    weights,
+    {
+      bnMode: "train",
+      loss: "cross_entropy",
+      params: layers.map((l) => `${l.name}.weight`),
+      activationGradientProducts: layers.map((l) => l.id),
+    },
+    { threads: 1 },
+  );
+  try {
+    const out = await session.run(new Float32Array(2 * 3 * 8 * 8).fill(0.5), 2, oneHot([0, 2], 3));
+    for (const l of layers) assert.ok(out[gradName(`${l.name}.weight`)]!.data.every(Number.isFinite));
+  } finally {
+    await session.release();
+  }
 });
