@@ -5,6 +5,9 @@ import { numel } from "../graph.js";
 import { transposedConv } from "./common.js";
 import { type OpDef, outSize, spatial } from "./types.js";
 
+/** ORT's contrib-op domain (FusedMatMul); gradient models import it (onnx/gradient.ts). */
+const MS_DOMAIN = "com.microsoft";
+
 export interface ConvOp {
   readonly kind: "conv";
   readonly outChannels: number;
@@ -135,8 +138,12 @@ export const conv: OpDef<ConvOp> = {
     }
     const cols4 = emit("Reshape", [cols, w.int64s([-1, g, ci * taps, ho * wo])], [fresh("cols4")]);
     const dyg = emit("Reshape", [dy, w.int64s([-1, g, co, ho * wo])], [fresh("dyg")]);
-    const dyt = emit("Transpose", [dyg], [fresh("dyt")], [intsAttr("perm", [0, 1, 3, 2])]); // [N, g, HoWo, co]
-    const perImage = emit("MatMul", [cols4, dyt], [fresh("dwn")]); // [N, g, ci·K, co]
+    // cols · dyᵀ per image as ORT's FusedMatMul (transB), [N, g, ci·K, co], instead of a Transpose of
+    // dy and a MatMul: ORT fuses those into the same kernel, but every node costs session-creation
+    // time. This orientation (ci·K as the GEMM's rows, dy packed as the small B) measured 6.0 vs
+    // 11.1 ms CPU against dy · colsᵀ for a stage-1 NB201 layer at batch 64.
+    const perImage = emit("FusedMatMul", [cols4, dyg], [fresh("dwn")], [intAttr("transB", 1)]);
+    w.nodes[w.nodes.length - 1]!.domain = MS_DOMAIN;
     const summed = emit("ReduceSum", [perImage, w.int64s([0])], [fresh("dwsum")], [intAttr("keepdims", 0)]);
     const dwt = emit("Transpose", [summed], [fresh("dwt")], [intsAttr("perm", [0, 2, 1])]); // [g, co, ci·K]
     const params: Record<string, string> = {
