@@ -8,12 +8,11 @@
 // w·∂R/∂w = (w·G)/(c·d) recovers the score. c and d are powers of two, so the scaling is exact.
 
 import * as v from "valibot";
-import { type Graph, numel } from "../ir/graph.js";
+import { type Graph, numel, type Param } from "../ir/graph.js";
 import { initWeights } from "../ir/init.js";
 import { withoutBatchNorm } from "../ir/transform.js";
-import { forwardOutput, newTimings } from "../onnx/forward.js";
-import { gradName } from "../onnx/gradient.js";
-import { GradientSession } from "../onnx/gradientSession.js";
+import { compileGradient, gradName } from "../onnx/gradient.js";
+import { GradientModelSession } from "../onnx/gradientSession.js";
 import { prunableLayers, weightOf, ZERO_COST_OPTIONS } from "./gradientPass.js";
 import { checkFinite, defineMetric, failed, type Metric, type MetricInput } from "./metric.js";
 
@@ -27,33 +26,36 @@ function positivelyHomogeneous(graph: Graph): boolean {
   return graph.nodes.every((n) => n.op.kind !== "act" || HOMOGENEOUS.has(n.op.fn));
 }
 
-function scaledWeights(abs: ReadonlyMap<string, Float32Array>, graph: Graph, c: number) {
-  const out = new Map(abs);
-  for (const p of graph.nodes.flatMap((n) => n.params))
-    if (p.role === "bias" || p.role === "bn_beta")
-      out.set(
-        p.name,
-        Float32Array.from(abs.get(p.name)!, (v) => v * c),
-      );
-  return out;
-}
+const isShift = (p: Param) => p.role === "bias" || p.role === "bn_beta";
 
-/** Σ outputs at input c·1 (biases scaled by c), by a forward pass. */
-async function scaledOutputSum(
-  graph: Graph,
-  abs: ReadonlyMap<string, Float32Array>,
-  c: number,
-  input: MetricInput,
-) {
-  const ones = { data: new Float32Array(numel(graph.inputShape)).fill(c), count: 1 };
-  const [logits] = await forwardOutput(graph, scaledWeights(abs, graph, c), [ones], {
-    output: "logits",
+/**
+ * One session serves both passes: biases (and BN shifts) are fed rather than baked, so the probe
+ * forward and the scaled gradient pass are two batch-1 runs of the same model (a second session,
+ * for the probe alone, cost more than the runs). The weights stay baked for ORT's fast conv path.
+ */
+async function synflowSession(graph: Graph, abs: ReadonlyMap<string, Float32Array>, input: MetricInput) {
+  const shifts = graph.nodes.flatMap((n) => n.params).filter(isShift);
+  const baked = new Map(abs);
+  for (const p of shifts) baked.delete(p.name);
+  const model = compileGradient(graph, {
     bnMode: "inference",
-    batchSize: 1,
-    runtime: input.runtime,
-    timings: newTimings(),
+    loss: "seeded",
+    params: prunableLayers(graph).map(weightOf),
+    initializers: baked,
+    logits: true,
   });
-  return logits!.reduce((s, v) => s + v, 0);
+  const session = await GradientModelSession.create(model.bytes, input.runtime);
+  const classes = graph.nodes[graph.logits]!.shape[0]!;
+  /** Input c·1 with biases scaled by c, the backward seeded with d on every logit. */
+  const run = (c: number, d: number) =>
+    session.run({
+      input: { data: new Float32Array(numel(graph.inputShape)).fill(c), dims: [1, ...graph.inputShape] },
+      seed: { data: new Float32Array(classes).fill(d), dims: [1, classes] },
+      ...Object.fromEntries(
+        shifts.map((p) => [p.name, { data: abs.get(p.name)!.map((v) => v * c), dims: p.shape }]),
+      ),
+    });
+  return { run, release: () => session.release() };
 }
 
 export const synflow: Metric<v.InferOutput<typeof SYNFLOW_OPTIONS>> = defineMetric({
@@ -66,36 +68,26 @@ export const synflow: Metric<v.InferOutput<typeof SYNFLOW_OPTIONS>> = defineMetr
     const abs = initWeights(graph, init, input.seed, "init");
     for (const [name, v] of abs) abs.set(name, v.map(Math.abs));
 
-    let c = 1;
-    let d = 1;
-    if (positivelyHomogeneous(graph)) {
-      // R·2^-120 fits float32 for any R below ~4e74; then aim for c·R ≈ 1 split evenly with d.
-      const probe = 2 ** -120;
-      const r = (await scaledOutputSum(graph, abs, probe, input)) / probe;
-      if (!Number.isFinite(r))
-        return failed(synflow, `output sum overflows even when scaled (R·2^-120 = ${r * probe})`);
-      if (r > 0) {
-        const half = Math.round(Math.log2(r) / 2);
-        c = 2 ** -half;
-        d = 2 ** -half;
-      }
-    }
-    const layers = prunableLayers(graph);
-    const session = await GradientSession.create(
-      graph,
-      scaledWeights(abs, graph, c),
-      { bnMode: "inference", loss: "seeded", params: layers.map(weightOf) },
-      input.runtime,
-    );
+    const session = await synflowSession(graph, abs, input);
     try {
-      const classes = graph.nodes[graph.logits]!.shape[0]!;
-      const out = await session.run(
-        new Float32Array(numel(graph.inputShape)).fill(c),
-        1,
-        new Float32Array(classes).fill(d),
-      );
+      let c = 1;
+      let d = 1;
+      if (positivelyHomogeneous(graph)) {
+        // R·2^-120 fits float32 for any R below ~4e74; then aim for c·R ≈ 1 split evenly with d.
+        // (The probe's own gradients may overflow; they are not read.)
+        const probe = 2 ** -120;
+        const r = (await session.run(probe, 1)).logits!.data.reduce((s, v) => s + v, 0) / probe;
+        if (!Number.isFinite(r))
+          return failed(synflow, `output sum overflows even when scaled (R·2^-120 = ${r * probe})`);
+        if (r > 0) {
+          const half = Math.round(Math.log2(r) / 2);
+          c = 2 ** -half;
+          d = 2 ** -half;
+        }
+      }
+      const out = await session.run(c, d);
       let total = 0;
-      for (const layer of layers) {
+      for (const layer of prunableLayers(graph)) {
         const w = abs.get(weightOf(layer))!;
         const g = out[gradName(weightOf(layer))]!.data;
         let s = 0;
