@@ -56,17 +56,21 @@ export interface CrossEntropyPass {
   /** Σ_spatial activation ⊙ ∂L/∂activation per prunable layer output, [N, C], by node name. */
   readonly activationGradients: ReadonlyMap<string, Float32Array>;
   readonly loss: number;
+  /** With `withMasks`: the on/off pattern (uint8) of every ReLU-family node, by mask input name. */
+  readonly masks?: ReadonlyMap<string, Uint8Array>;
 }
 
 /**
  * Gradients of the mean cross-entropy of the first batch at `weights` (default: the initial ones).
- * With `frozenMasks` (from another pass), ReLUs keep that on/off pattern instead of their own.
+ * With `frozenMasks` (from another pass), ReLUs keep that on/off pattern instead of their own;
+ * `withMasks` also returns this pass's own patterns (GraSP freezes them for its extra passes).
  */
 export async function crossEntropyGradients(
   input: MetricInput,
   o: ZeroCostOptions,
   weights?: ReadonlyMap<string, Float32Array>,
   frozenMasks?: ReadonlyMap<string, Uint8Array>,
+  withMasks = false,
 ): Promise<CrossEntropyPass> {
   const w = weights ?? (await initialWeights(input, o.init));
   const layers = prunableLayers(input.graph);
@@ -80,6 +84,7 @@ export async function crossEntropyGradients(
       params: layers.map(weightOf),
       activationGradientProducts: frozenMasks ? [] : layers.map((l) => l.id),
       ...(frozenMasks && { reluMasks: "frozen" as const }),
+      ...(withMasks && { reluMasks: "output" as const }),
     },
     input.runtime,
   );
@@ -101,33 +106,8 @@ export async function crossEntropyGradients(
         ? new Map()
         : new Map(layers.map((l) => [l.name, out[activationGradientName(l.name)]!.data])),
       loss: out.loss!.data[0]!,
+      ...(withMasks && { masks: new Map(relus.map((r) => [reluMaskName(r), out[reluMaskName(r)]!.bytes!])) }),
     };
-  } finally {
-    await session.release();
-  }
-}
-
-/**
- * The on/off pattern (uint8) of every ReLU-family node on the first batch at `weights`, by mask
- * input name: a forward-only model (no parameter is differentiated, so no backward is emitted).
- * Only GraSP needs it, so the shared pass does not pay for it.
- */
-export async function reluPatterns(
-  input: MetricInput,
-  o: ZeroCostOptions,
-  weights: ReadonlyMap<string, Float32Array>,
-): Promise<Map<string, Uint8Array>> {
-  const relus = input.graph.nodes.filter(isReluFamily);
-  const session = await GradientSession.create(
-    input.graph,
-    weights,
-    { bnMode: "train", loss: "cross_entropy", params: [], reluMasks: "output" },
-    input.runtime,
-  );
-  try {
-    const batch = firstBatch(input, o.batchSize);
-    const out = await session.run(batch.images, batch.count, batch.labels);
-    return new Map(relus.map((r) => [reluMaskName(r), out[reluMaskName(r)]!.bytes!]));
   } finally {
     await session.release();
   }
@@ -135,9 +115,25 @@ export async function reluPatterns(
 
 /** The shared pass at the initial weights, computed once per architecture and options. */
 export function sharedCrossEntropyPass(input: MetricInput, o: ZeroCostOptions): Promise<CrossEntropyPass> {
-  return shared(input, `ce-pass:${o.init}:${o.batchSize}:${input.seed}`, () =>
-    crossEntropyGradients(input, o),
+  return shared(input, passKey(input, o), () => crossEntropyGradients(input, o));
+}
+
+const passKey = (input: MetricInput, o: ZeroCostOptions) => `ce-pass:${o.init}:${o.batchSize}:${input.seed}`;
+
+/**
+ * The shared pass with the ReLU patterns too (GraSP). It serves as the plain shared pass as well
+ * when it runs first; a plain pass already made is not reused, since it lacks the patterns (a
+ * separate forward-only session for them cost about as much as the extra outputs save).
+ */
+export async function sharedCrossEntropyPassWithMasks(
+  input: MetricInput,
+  o: ZeroCostOptions,
+): Promise<CrossEntropyPass> {
+  const pass = await shared(input, `${passKey(input, o)}:masks`, () =>
+    crossEntropyGradients(input, o, undefined, undefined, true),
   );
+  void shared(input, passKey(input, o), async () => pass);
+  return pass;
 }
 
 /** Σ over prunable layers of Σ_i f(w_i, g_i). */

@@ -12,8 +12,7 @@ import * as v from "valibot";
 import {
   crossEntropyGradients,
   prunableLayers,
-  reluPatterns,
-  sharedCrossEntropyPass,
+  sharedCrossEntropyPassWithMasks,
   weightOf,
   ZERO_COST_OPTIONS,
 } from "./gradientPass.js";
@@ -39,7 +38,7 @@ export const GRASP_DEFAULTS: GraspOptions = defaultsOf(GRASP_OPTIONS);
 
 /** H·g for the prunable weights by central differences of gradients; returns it and g. */
 export async function hessianGradientProduct(input: MetricInput, o: GraspOptions) {
-  const base = await sharedCrossEntropyPass(input, o);
+  const base = await sharedCrossEntropyPassWithMasks(input, o);
   const names = prunableLayers(input.graph).map(weightOf);
   let wNorm = 0;
   let gNorm = 0;
@@ -64,7 +63,7 @@ export async function hessianGradientProduct(input: MetricInput, o: GraspOptions
   };
   const plusWeights = shifted(1);
   const minusWeights = shifted(-1);
-  const masks = await reluPatterns(input, o, base.weights);
+  const masks = base.masks!;
   const plus = await crossEntropyGradients(input, o, plusWeights, masks);
   const minus = await crossEntropyGradients(input, o, minusWeights, masks);
   const hg = new Map<string, Float32Array>();
