@@ -19,6 +19,8 @@ const TYPICAL =
   "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|";
 /** Metrics that only run forward passes (target ≥ 2× PyTorch); the rest need gradients (≥ 1.5×). */
 const FORWARD_ONLY = new Set(["naswot", "swap", "zen", "linear_regions", "params", "flops"]);
+/** Metrics with a benchmark of their own (bench/nngp.bench.ts), skipped unless named in --metrics. */
+const OWN_BENCH = new Set(["nngp"]);
 /** Settings that make both sides do the same work: torch_metrics.py's SWAP draws the weights once. */
 const SAME_WORK: Record<string, object> = { swap: { repeats: 1 } };
 const log = (line = "") => process.stdout.write(`${line}\n`);
@@ -73,7 +75,7 @@ async function main(): Promise<void> {
   const data = loadDataset(`cifar10:${cifar}`, { seed: 0, trainCount: 256 }).train;
   const count = Number(arg("--archs") ?? 3);
   const only = arg("--metrics")?.split(",");
-  const metrics = METRICS.filter((m) => !only || only.includes(m.name));
+  const metrics = METRICS.filter((m) => (only ? only.includes(m.name) : !OWN_BENCH.has(m.name)));
   const all = [...nb201.enumerate!()].map(formatNb201);
   const archs = [TYPICAL, ...new Rng(1, "bench-archs").shuffle(all).slice(0, count - 1)];
   const python = process.argv.includes("--skip-torch") ? undefined : pythonWithTorch();
