@@ -27,7 +27,8 @@ const { values: o } = parseArgs({
 });
 const isNb101 = o.space === "nb101";
 const nngpFile =
-  o.nngp ?? (isNb101 ? "docs/results/nb101-nngp-stem32-100.jsonl" : "docs/results/nb201-nngp-default-500.jsonl");
+  o.nngp ??
+  (isNb101 ? "docs/results/nb101-nngp-stem32-100.jsonl" : "docs/results/nb201-nngp-default-500.jsonl");
 const trainFile =
   o.train ?? (isNb101 ? "docs/results/nb101-short-train.jsonl" : "docs/results/nb201-short-train-500.jsonl");
 const outFile = o.out ?? `docs/results/nngp-vs-training-${o.space}.json`;
@@ -131,7 +132,7 @@ const table12: Signal | undefined = isNb101
       // 12 epochs over the 25,000 cifar10-valid training images, training ≈ 3× the forward.
       flops: mean(facts.map((f) => 12 * 25_000 * 3 * f.flops)),
     };
-const ours = [1, 2, 4].filter((e) => e <= epochs).map(ourEpoch);
+const ours = [...new Set([1, 2, 4, epochs])].filter((e) => e <= epochs).map(ourEpoch);
 const oursLast = ours.at(-1)!;
 const paramsSignal: Signal = { name: "#params", values: facts.map((f) => f.params), flops: 0 };
 const singles: Signal[] = [

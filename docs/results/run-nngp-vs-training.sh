@@ -21,3 +21,4 @@ node --import tsx src/cli/main.ts score --space nb101:stem=32 --metric nngp --se
 sweep --space nb101:stem=16,cells=1 --archs ../shared/data/nb101/nb101_naslib_dev.json --count 263 --epochs 2 \
   --out docs/results/nb101-short-train.jsonl
 node --import tsx bench/nngp-vs-training.ts --space nb101
+node --import tsx bench/nngp-vs-training.ts --space nb201 --train docs/results/nb201-curves.jsonl --out docs/results/nngp-vs-training-nb201-curves50.json
