@@ -75,15 +75,15 @@ function groundTruth(): { truth: Map<string, Truth>; target: string; tunedOn: st
     "flops_c10_M",
     "params_c10_M",
   ].map((c) => table.column(c));
-  table.archStrs.forEach((a, i) =>
+  table.archStrs.forEach((a, i) => {
     truth.set(a, {
       test: test![i]!,
       valid: valid![i]!,
       short12: short12![i]!,
       flops: flops![i]! * 1e6,
       params: params![i]!,
-    }),
-  );
+    });
+  });
   return { truth, target: "c10_test_200", tunedOn: "c10valid_valid_200 of half A" };
 }
 
