@@ -14,11 +14,11 @@ sweep --space nb201:cells=1 --archs docs/results/nb201-nngp-default-500.jsonl --
 node --import tsx bench/nngp-vs-training.ts --space nb201
 # NB101, the NASLib cells: NNGP at the reference settings on the network with stem 32 (1/16 of the
 # benchmark network's FLOPs) for the first 100 cells, and a 2-epoch run of the reduced proxy (stem 16,
-# 1 cell per stack, 16×16 images) on all 263.
+# 1 cell per stack, 16×16 images) on the same 100.
 mapfile -t cells < <(node -e 'for (const r of JSON.parse(require("fs").readFileSync("../shared/data/nb101/nb101_naslib_dev.json","utf8")).slice(0,100)) console.log(JSON.stringify({matrix:r.matrix,ops:r.ops}))')
 node --import tsx src/cli/main.ts score --space nb101:stem=32 --metric nngp --seed 0 --data "$data" --threads 1 \
   --arch "${cells[@]}" --out docs/results/nb101-nngp-stem32-100.jsonl
-sweep --space nb101:stem=16,cells=1 --archs ../shared/data/nb101/nb101_naslib_dev.json --count 263 --epochs 2 \
+sweep --space nb101:stem=16,cells=1 --archs ../shared/data/nb101/nb101_naslib_dev.json --count 100 --epochs 2 \
   --out docs/results/nb101-short-train.jsonl
 node --import tsx bench/nngp-vs-training.ts --space nb101
 node --import tsx bench/nngp-vs-training.ts --space nb201 --train docs/results/nb201-curves.jsonl --out docs/results/nngp-vs-training-nb201-curves50.json
