@@ -70,25 +70,28 @@ export const pool: OpDef<PoolOp> = {
         const cols = op.countIncludePad ? kw : Math.min(ox * sw - pl + kw, wd) - Math.max(ox * sw - pl, 0);
         inv[oy * wo + ox] = 1 / (rows * cols);
       }
+    const boxSum = sh === 1 && sw === 1 && Math.max(pt, pb) < kh && Math.max(pl, pr) < kw;
+    // Stride 1: spreading back is a box sum over the flipped window, i.e. an AveragePool
+    // (count_include_pad) times the window size, folded into the per-position scale here (one
+    // full-size Mul fewer); ORT's ConvTranspose is several times slower.
+    if (boxSum) inv.forEach((v, i) => (inv[i] = v * kh * kw));
     const scaled = emit(
       "Mul",
       [dy, w.constant(w.name("pool_inv_count"), [1, 1, ho, wo], inv)],
       [fresh("dys")],
     );
-    if (sh === 1 && sw === 1 && Math.max(pt, pb) < kh && Math.max(pl, pr) < kw) {
-      // Stride 1: spreading back is a box sum over the flipped window, i.e. an AveragePool
-      // (count_include_pad) times the window size; ORT's ConvTranspose is several times slower.
-      const box = emit(
+    if (boxSum) {
+      const dx = emit(
         "AveragePool",
         [scaled],
-        [fresh("box")],
+        [fresh("dx")],
         [
           intsAttr("kernel_shape", op.kernel),
           intsAttr("pads", [kh - 1 - pt, kw - 1 - pl, kh - 1 - pb, kw - 1 - pr]),
           intAttr("count_include_pad", 1),
         ],
       );
-      return { inputs: [emit("Mul", [box, w.scalar(kh * kw)], [fresh("dx")])], params: {} };
+      return { inputs: [dx], params: {} };
     }
     const ones = w.constant(`ones_${c}x1x${kh}x${kw}`, [c, 1, kh, kw], new Float32Array(c * kh * kw).fill(1));
     const dx = transposedConv(
