@@ -7,7 +7,8 @@ Usage:
 
 NAME is one of: naswot swap zen synflow snip grasp fisher grad_norm jacob_cov ntk linear_regions
 params flops, or `all` (one line per metric). Each line is JSON:
-  {"metric": ..., "arch": ..., "seconds": [one per repeat], "value": ..., "batch": ..., ...}
+  {"metric": ..., "arch": ..., "seconds": [one per repeat], "cpu_seconds": [process CPU time per repeat],
+   "value": ..., "batch": ..., ...}
 Non-finite values are written as the strings "NaN", "Infinity", "-Infinity" (JSON has no
 literal for them; JavaScript's Number() reads these strings back). `ntk` also reports
 lambda_min and lambda_max (value = lambda_max / lambda_min).
@@ -518,14 +519,17 @@ def main():
         data = {"x": x_all[:b].contiguous(), "y": y_all[:b].contiguous(), "batch": b}
         if name == "linear_regions":
             data["regions"] = region_inputs(x_all, args.seed, n_batches=3, batch=b // 3)
-        seconds, value, details = [], None, {}
+        seconds, cpu_seconds, value, details = [], [], None, {}
         for _ in range(args.repeat):
             torch.manual_seed(args.seed)
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             value, details = METRICS[name](args.arch, data, args)
             seconds.append(time.perf_counter() - start)
-        line = {"metric": name, "arch": args.arch, "seconds": seconds, "value": json_number(float(value)),
-                "batch": b, "threads": args.threads}
+            cpu_seconds.append(time.process_time() - cpu_start)
+        # cpu_seconds: process CPU time (all threads); with --threads 1 a load-robust comparison when
+        # the machine is shared (wall-clock of OpenMP threads suffers badly from oversubscription).
+        line = {"metric": name, "arch": args.arch, "seconds": seconds, "cpu_seconds": cpu_seconds,
+                "value": json_number(float(value)), "batch": b, "threads": args.threads}
         line.update({k: json_number(float(v)) for k, v in details.items()})
         print(json.dumps(line, allow_nan=False), flush=True)
 
