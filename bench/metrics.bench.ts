@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { loadDataset } from "../src/data/index.js";
 import { METRICS } from "../src/metrics/index.js";
 import { Memo } from "../src/metrics/metric.js";
-import { buildNb201, formatNb201, nb201, parseNb201 } from "../src/spaces/nb201.js";
+import { buildNb201, formatNb201, nb201, nb201ThinNetwork, parseNb201 } from "../src/spaces/nb201.js";
 import { Rng } from "../src/util/random.js";
 import { sharedDataPath } from "../src/util/sharedData.js";
 
@@ -94,10 +94,12 @@ async function main(): Promise<void> {
     const theirs: number[] = [];
     for (const arch of useArchs) {
       const graph = buildNb201(parseNb201(arch), { inputShape: [3, 32, 32], numClasses: 10 });
+      // Linear regions scores the space's thin network, as the scorer supplies it.
+      const thinGraph = nb201ThinNetwork(parseNb201(arch), 10);
       // A fresh Memo: each metric pays for its own forward/backward, as the PyTorch side does.
       const start = performance.now();
       await metric.compute(
-        { graph, data, seed: 0, runtime: { threads }, memo: new Memo() },
+        { graph, thinGraph, data, seed: 0, runtime: { threads }, memo: new Memo() },
         SAME_WORK[metric.name],
       );
       ours.push((performance.now() - start) / 1000);
