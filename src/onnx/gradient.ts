@@ -279,6 +279,7 @@ function prune(nodes: onnx.INodeProto[], live: Set<string>): Set<string> {
     for (const attr of node.attribute ?? []) {
       if (!attr.g) continue;
       const inner = prune(attr.g.node!, new Set(attr.g.output!.map((o) => o.name!)));
+      if (attr.g.initializer) attr.g.initializer = attr.g.initializer.filter((t) => inner.has(t.name!));
       const local = new Set([
         ...attr.g.input!.map((i) => i.name!),
         ...attr.g.node!.flatMap((n) => n.output ?? []),
