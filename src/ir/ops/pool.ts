@@ -74,7 +74,7 @@ export const pool: OpDef<PoolOp> = {
     // Stride 1: spreading back is a box sum over the flipped window, i.e. an AveragePool
     // (count_include_pad) times the window size, folded into the per-position scale here (one
     // full-size Mul fewer); ORT's ConvTranspose is several times slower.
-    if (boxSum) inv.forEach((v, i) => (inv[i] = v * kh * kw));
+    if (boxSum) for (let i = 0; i < inv.length; i++) inv[i]! *= kh * kw;
     const scaled = emit(
       "Mul",
       [dy, w.constant(w.name("pool_inv_count"), [1, 1, ho, wo], inv)],
