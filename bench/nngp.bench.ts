@@ -6,7 +6,6 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_DATASET, loadDataset } from "../src/data/index.js";
 import { flops } from "../src/ir/cost.js";
-import { initWeights } from "../src/ir/init.js";
 import { NNGP_DEFAULTS, NNGP_PRESETS, nngpScore, nngpSplit } from "../src/metrics/nngp.js";
 import { buildNb201, formatNb201, nb201, parseNb201 } from "../src/spaces/nb201.js";
 import { Rng } from "../src/util/random.js";
