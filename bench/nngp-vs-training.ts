@@ -13,6 +13,7 @@ import { parseArgs } from "node:util";
 import { correlationReport } from "../src/benchmarks/correlate.js";
 import { kendallTauB, rankData } from "../src/benchmarks/rankStats.js";
 import { readBenchmarkTable } from "../src/benchmarks/table.js";
+import { flops as irFlops } from "../src/ir/cost.js";
 import { getSpace } from "../src/spaces/index.js";
 import { Rng } from "../src/util/random.js";
 import { sharedDataPath } from "../src/util/sharedData.js";
@@ -120,9 +121,16 @@ const ourEpoch = (e: number): Signal => ({
   ),
 });
 const nngpSignal: Signal = {
-  name: `NNGP (n_train ${nngpSettings.n_train}, n_val ${nngpSettings.n_val}, ensemble ${nngpSettings.ensemble})`,
+  name: `NNGP (n_train ${nngpSettings.n_train}, n_val ${nngpSettings.n_val}, ensemble ${nngpSettings.ensemble}, ${nngp.get(cells[0]!)!.space})`,
   values: cells.map((a) => nngp.get(a)!.score as number),
-  flops: mean(facts.map((f) => nngpImages * f.flops)),
+  // FLOPs of the network NNGP actually ran (a resized one for NB101), as its space counts them.
+  flops: mean(
+    cells.map((a) => {
+      const space = getSpace(nngp.get(a)!.space as string);
+      const graph = space.build(space.parse(a), space.defaultBuild);
+      return nngpImages * (space.flops ?? irFlops)(graph);
+    }),
+  ),
 };
 const table12: Signal | undefined = isNb101
   ? undefined
