@@ -26,7 +26,7 @@ head; ARCH is the NB201 string. NB101 is torch_nb101.py's nasbench network; ARCH
 put in nasprobe's canonical vertex order before building (--as-given builds the order as listed).
 
 Output, one JSON line:
-  {"space", "arch", "batch", "threads", "steps", "seconds", "images_per_second", "step_ms",
+  {"space", "arch", "batch", "threads", "steps", "seconds", "images_per_second", "step_ms", "cpu_step_ms",
    "augment_ms", "params", "torch", "mode", "warmup", "images", "data", "final_loss"}
 seconds covers the timed steps (augmentation included); step_ms = 1000 seconds / steps;
 augment_ms is the mean per step of the gather + augmentation alone; images counts the images the
@@ -174,12 +174,15 @@ def train(args):
     done = 0
     loss = float("nan")
     start = time.perf_counter()
+    cpu_start = time.process_time()
     for _ in range(steps):
         s, a, loss, n = step()
         total += s
         aug += a
         done += n
     seconds = time.perf_counter() - start
+    # CPU seconds of the whole process (all threads): a load-robust measure at one thread.
+    cpu_seconds = time.process_time() - cpu_start
     return {
         "space": args.space,
         "arch": args.arch,
@@ -189,6 +192,7 @@ def train(args):
         "seconds": seconds,
         "images_per_second": done / seconds,
         "step_ms": 1000 * seconds / steps,
+        "cpu_step_ms": 1000 * cpu_seconds / steps,
         "augment_ms": 1000 * aug / steps,
         "params": params(net),
         "torch": torch.__version__,

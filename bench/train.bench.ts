@@ -40,7 +40,20 @@ function pythonWithTorch(): string | undefined {
 }
 const python = process.argv.includes("--skip-torch") ? undefined : pythonWithTorch();
 
-function torchRate(space: string, arch: string, batch: number, steps: number): number | undefined {
+interface Rate {
+  /** Images per second (wall clock). */
+  readonly wall: number;
+  /** Milliseconds of process CPU time per step (all threads): robust to other load at one thread. */
+  readonly cpuStepMs: number;
+}
+
+function torchRate(
+  space: string,
+  arch: string,
+  batch: number,
+  steps: number,
+  threads: number,
+): Rate | undefined {
   if (!python) return undefined;
   const r = spawnSync(
     python,
@@ -55,11 +68,21 @@ function torchRate(space: string, arch: string, batch: number, steps: number): n
     log(`  (PyTorch failed: ${r.stderr.trim().split("\n").at(-1)})`);
     return undefined;
   }
-  return JSON.parse(r.stdout.trim().split("\n").at(-1)!).images_per_second as number;
+  const line = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as {
+    images_per_second: number;
+    cpu_step_ms: number;
+  };
+  return { wall: line.images_per_second, cpuStepMs: line.cpu_step_ms };
 }
 
 /** Images/s of the trainer's steps after WARMUP, timed between consecutive steps. */
-async function ourRate(spaceName: string, arch: string, batch: number, steps: number): Promise<number> {
+async function ourRate(
+  spaceName: string,
+  arch: string,
+  batch: number,
+  steps: number,
+  threads: number,
+): Promise<Rate> {
   const space = getSpace(spaceName);
   const graph = space.build(space.parse(arch), space.defaultBuild);
   const config = resolveTrainConfig({
@@ -68,12 +91,17 @@ async function ourRate(spaceName: string, arch: string, batch: number, steps: nu
   });
   const train = { ...data.train, count: batch * (WARMUP + steps) };
   const stamps: number[] = [];
+  const cpu: number[] = [];
   await trainNetwork(graph, { train, padValue: data.padValue }, config, {
     runtime: { threads },
-    onStep: () => stamps.push(performance.now()),
+    onStep: () => {
+      stamps.push(performance.now());
+      const c = process.cpuUsage();
+      cpu.push((c.user + c.system) / 1000);
+    },
   });
   const seconds = (stamps.at(-1)! - stamps[WARMUP - 1]!) / 1000;
-  return (batch * steps) / seconds;
+  return { wall: (batch * steps) / seconds, cpuStepMs: (cpu.at(-1)! - cpu[WARMUP - 1]!) / steps };
 }
 
 log(
@@ -83,18 +111,34 @@ log(
   `PyTorch: ${python ? spawnSync(python, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8" }).stdout.trim() : "not found"}`,
 );
 log();
-log("network   batch   ours img/s   PyTorch img/s   speed-up   target");
-for (const [space, arch, steps] of [
+const CASES = [
   ["nb201", NB201, STEPS],
   ["nb101", NB101, Math.max(2, Math.round(STEPS / 4))],
-] as const)
+] as const;
+const ratio = (a: number, b: number | undefined) => (b ? `${(a / b).toFixed(2)}×` : "n/a");
+log(`${threads} threads, wall clock`);
+log("network   batch   ours img/s   PyTorch img/s   speed-up   target");
+for (const [space, arch, steps] of CASES)
   for (const batch of [64, 128]) {
-    const ours = await ourRate(space, arch, batch, steps);
-    const theirs = torchRate(space, arch, batch, steps);
+    const ours = await ourRate(space, arch, batch, steps, threads);
+    const theirs = torchRate(space, arch, batch, steps, threads);
     log(
-      `${space.padEnd(9)} ${String(batch).padStart(5)} ${ours.toFixed(1).padStart(12)} ${(theirs?.toFixed(1) ?? "n/a").padStart(15)} ${(theirs ? `${(ours / theirs).toFixed(2)}×` : "n/a").padStart(10)}   ≥ 1.5×`,
+      `${space.padEnd(9)} ${String(batch).padStart(5)} ${ours.wall.toFixed(1).padStart(12)} ${(theirs?.wall.toFixed(1) ?? "n/a").padStart(15)} ${ratio(ours.wall, theirs?.wall).padStart(10)}   ≥ 1.5×`,
     );
   }
+// One thread each, process CPU time per step: what the work costs, whatever else runs on the machine.
+log();
+log("1 thread, CPU time per step (robust to other load)");
+log("network   batch   ours ms/step   PyTorch ms/step   speed-up");
+for (const [space, arch, steps] of CASES)
+  for (const batch of [64]) {
+    const ours = await ourRate(space, arch, batch, steps, 1);
+    const theirs = torchRate(space, arch, batch, steps, 1);
+    log(
+      `${space.padEnd(9)} ${String(batch).padStart(5)} ${ours.cpuStepMs.toFixed(0).padStart(14)} ${(theirs?.cpuStepMs.toFixed(0) ?? "n/a").padStart(17)} ${ratio(theirs?.cpuStepMs ?? 0, ours.cpuStepMs).padStart(10)}`,
+    );
+  }
+log();
 
 // The optimizer's update alone (JavaScript, in place) on the NB201 cell's weights, against a step.
 {
