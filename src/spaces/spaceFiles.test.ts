@@ -109,7 +109,11 @@ test("bad space files and names give one line naming the fault", async () => {
     /"\$v" names no choice in scope/,
   );
   assert.throws(() => getSpace("nb999"), /unknown search space "nb999" \(known: nb201, nb101, nbmacro, mlp,/);
-  assert.throws(() => getSpace("nb201:depth=3"), /space "nb201" takes no options/);
+  assert.throws(
+    () => getSpace("nb201:depth=3"),
+    /space nb201 has no option depth \(options: cells, channels\)/,
+  );
+  assert.throws(() => getSpace("nbmacro:depth=3"), /space "nbmacro" takes no options/);
 });
 
 test("mlp:key=value options make a seed-002 space of the given depth, width, family and activations", () => {
