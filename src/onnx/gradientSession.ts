@@ -5,7 +5,13 @@ import * as ort from "onnxruntime-node";
 import type { Graph } from "../ir/graph.js";
 import type { ForwardTimings } from "./forward.js";
 import { compileGradient, type GradientOptions } from "./gradient.js";
-import type { ByteTensorData, RuntimeOptions, TensorData } from "./runtime.js";
+import {
+  type ByteTensorData,
+  fromOrtResult,
+  type RuntimeOptions,
+  type TensorData,
+  toOrtFeeds,
+} from "./runtime.js";
 
 /**
  * ORT graph transformers that never change a gradient model (ORT's verbose log reports "modified:
@@ -87,20 +93,7 @@ export class GradientModelSession {
   }
 
   async run(feeds: Feeds): Promise<Outputs> {
-    const ortFeeds: Record<string, ort.Tensor> = {};
-    for (const [name, t] of Object.entries(feeds))
-      ortFeeds[name] =
-        "bytes" in t
-          ? new ort.Tensor("uint8", t.bytes, [...t.dims])
-          : new ort.Tensor("float32", t.data, [...t.dims]);
-    const result = await this.session.run(ortFeeds);
-    const out: Outputs = {};
-    for (const [name, t] of Object.entries(result))
-      out[name] =
-        t.type === "uint8"
-          ? { data: new Float32Array(0), bytes: t.data as Uint8Array, dims: t.dims }
-          : { data: t.data as Float32Array, dims: t.dims };
-    return out;
+    return fromOrtResult(await this.session.run(toOrtFeeds(feeds)));
   }
 
   release(): Promise<void> {

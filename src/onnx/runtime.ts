@@ -56,26 +56,37 @@ export class OnnxSession {
     feeds: Record<string, TensorData | ByteTensorData>,
     fetches?: readonly string[],
   ): Promise<Record<string, TensorData & { bytes?: Uint8Array }>> {
-    const ortFeeds: Record<string, ort.Tensor> = {};
-    for (const [name, t] of Object.entries(feeds))
-      ortFeeds[name] =
-        "bytes" in t
-          ? new ort.Tensor("uint8", t.bytes, [...t.dims])
-          : new ort.Tensor("float32", t.data, [...t.dims]);
-    const result = fetches
-      ? await this.session.run(ortFeeds, [...fetches])
-      : await this.session.run(ortFeeds);
-    const out: Record<string, TensorData & { bytes?: Uint8Array }> = {};
-    for (const [name, t] of Object.entries(result)) {
-      out[name] =
-        t.type === "uint8"
-          ? { data: new Float32Array(0), bytes: t.data as Uint8Array, dims: t.dims }
-          : { data: t.data as Float32Array, dims: t.dims };
-    }
-    return out;
+    const ortFeeds = toOrtFeeds(feeds);
+    return fromOrtResult(
+      fetches ? await this.session.run(ortFeeds, [...fetches]) : await this.session.run(ortFeeds),
+    );
   }
 
   async release(): Promise<void> {
     await this.session.release();
   }
+}
+
+/** ORT tensors over our feeds (float32, or uint8 given as `bytes`), without copying the data. */
+export function toOrtFeeds(feeds: Record<string, TensorData | ByteTensorData>): Record<string, ort.Tensor> {
+  const out: Record<string, ort.Tensor> = {};
+  for (const [name, t] of Object.entries(feeds))
+    out[name] =
+      "bytes" in t
+        ? new ort.Tensor("uint8", t.bytes, [...t.dims])
+        : new ort.Tensor("float32", t.data, [...t.dims]);
+  return out;
+}
+
+/** A run's outputs as ours: float32 in `data`, uint8 in `bytes`. */
+export function fromOrtResult(
+  result: ort.InferenceSession.OnnxValueMapType,
+): Record<string, TensorData & { bytes?: Uint8Array }> {
+  const out: Record<string, TensorData & { bytes?: Uint8Array }> = {};
+  for (const [name, t] of Object.entries(result))
+    out[name] =
+      t.type === "uint8"
+        ? { data: new Float32Array(0), bytes: t.data as Uint8Array, dims: t.dims }
+        : { data: t.data as Float32Array, dims: t.dims };
+  return out;
 }
