@@ -197,3 +197,23 @@ test("train --budget-seconds stops at the last epoch boundary inside the budget 
   assert.equal(records[1]!.stopped, "budget");
   assert.equal(records[1]!.epoch, 1);
 });
+
+test("train: a second process on the same checkpoint is refused in one line while the first runs", async () => {
+  const out = join(dir, "locked.jsonl");
+  // Long enough that the first run is still going when the second starts.
+  const LONG = [...COMMON.map((a) => (a === "3" ? "500" : a)), ...DATA];
+  const first = spawn(process.execPath, ["--import", "tsx", main, ...LONG, "--out", out], {
+    stdio: "ignore",
+  });
+  const exited = new Promise((done) => first.on("exit", done));
+  while (!existsSync(`${out}.ckpt.lock`)) await new Promise((r) => setTimeout(r, 20));
+  const second = cli(...LONG, "--out", out);
+  first.kill("SIGKILL");
+  await exited;
+  assert.equal(second.code, 1);
+  assert.match(
+    second.stderr,
+    /checkpoint .*locked\.jsonl\.ckpt is being written by another nasprobe process \(pid \d+/,
+  );
+  assert.equal(second.stderr.trim().split("\n").length, 1);
+});

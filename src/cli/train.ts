@@ -5,9 +5,17 @@ import { renameSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { DEFAULT_DATASET } from "../data/index.js";
 import { loadSpace } from "../spaces/index.js";
-import { resolveTrainConfig } from "../train/config.js";
+import type { SearchSpace } from "../spaces/space.js";
+import { resolveTrainConfig, type TrainConfig } from "../train/config.js";
 import { OPTIMIZERS } from "../train/optimizers/index.js";
-import { exportTrained, loadTrainData, trainArchitecture } from "../train/run.js";
+import {
+  type DataSpec,
+  exportTrained,
+  type LoadedTrainData,
+  loadTrainData,
+  trainArchitecture,
+} from "../train/run.js";
+import { acquireRunLock } from "../train/runLock.js";
 import type { EpochRecord } from "../train/trainer.js";
 import { nonNegativeInt, positiveInt } from "./options.js";
 import { progress } from "./progress.js";
@@ -61,7 +69,7 @@ function parseSets(items: readonly string[]) {
   return parts;
 }
 
-function writeAtomically(file: string, text: string): void {
+function writeAtomically(file: string, text: string | Uint8Array): void {
   const tmp = `${file}.tmp-${process.pid}`;
   writeFileSync(tmp, text);
   renameSync(tmp, file);
@@ -141,80 +149,89 @@ export function registerTrain(program: Command): void {
         throw new Error(`--budget-seconds needs a number > 0, got ${o.budgetSeconds}`);
       const space = await loadSpace(o.space);
       const arch = space.parse(o.arch);
-      const loaded = loadTrainData({
+      const data: DataSpec = {
         spec: o.data,
         seed: o.dataSeed,
         ...(o.trainCount !== undefined ? { trainCount: o.trainCount } : {}),
         ...(o.valCount !== undefined ? { valCount: o.valCount } : {}),
-      });
-      const steps = Math.ceil(loaded.train.count / Math.min(config.run.batchSize, loaded.train.count));
-      const bar = progress(config.run.epochs * steps, `train ${space.format(arch)}`);
-      const records: EpochRecord[] = [];
-      const lines = (extra?: object) =>
-        [...records.map((r) => JSON.stringify(r)), ...(extra ? [JSON.stringify(extra)] : [])].join("\n") +
-        "\n";
-      let started = false;
-      const trained = await trainArchitecture(
-        {
-          space,
-          arch,
-          data: {
-            spec: o.data,
-            seed: o.dataSeed,
-            ...(o.trainCount !== undefined ? { trainCount: o.trainCount } : {}),
-            ...(o.valCount !== undefined ? { valCount: o.valCount } : {}),
-          },
-          config,
-          runtime: o.threads !== undefined ? { threads: o.threads } : {},
-          checkpoint: o.checkpoint ?? `${o.out}.ckpt`,
-          ...(o.budgetSeconds !== undefined ? { budgetSeconds: o.budgetSeconds } : {}),
-          onStep: (p) => {
-            if (!started) {
-              started = true;
-              for (let i = 0; i < (p.epoch - 1) * steps; i++) bar.tick();
-            }
-            bar.tick(
-              `epoch ${p.epoch}/${config.run.epochs} loss ${p.loss.toFixed(3)} acc ${(100 * p.accuracy).toFixed(1)}%`,
-            );
-          },
-          onEpoch: (r) => {
-            records.push(r);
-            writeAtomically(o.out, lines());
-          },
-        },
-        loaded,
-      );
-      bar.stop();
-      records.splice(0, records.length, ...trained.records);
-      const last = trained.records.at(-1);
-      const final = {
-        ...(last ?? {
-          epoch: 0,
-          train_loss: null,
-          train_accuracy: null,
-          val_accuracy: null,
-          val_loss: null,
-          seconds: 0,
-          images_per_second: null,
-          lr: null,
-        }),
-        final: true,
-        stopped: trained.stopped,
-        ...(trained.reason ? { reason: trained.reason } : {}),
-        total_seconds: trained.seconds,
       };
-      writeAtomically(o.out, lines(final));
-      if (trained.stopped === "diverged")
-        process.stderr.write(`nasprobe: training diverged: ${trained.reason}\n`);
-      if (o.export) {
-        const bytes = exportTrained(trained);
-        const tmp = `${o.export}.tmp-${process.pid}`;
-        writeFileSync(tmp, bytes);
-        renameSync(tmp, o.export);
+      const loaded = loadTrainData(data);
+      const checkpoint = o.checkpoint ?? `${o.out}.ckpt`;
+      const release = acquireRunLock(`${checkpoint}.lock`, `checkpoint ${checkpoint}`);
+      try {
+        await runTraining(o, config, space, arch, data, loaded, checkpoint);
+      } finally {
+        release();
       }
-      const acc = last?.val_accuracy;
-      process.stderr.write(
-        `${trained.stopped}: ${trained.records.length} epochs, ${trained.seconds.toFixed(1)} s${acc !== null && acc !== undefined ? `, val accuracy ${(100 * acc).toFixed(2)}%` : ""} → ${o.out}\n`,
-      );
     });
+}
+
+async function runTraining(
+  o: TrainFlags,
+  config: TrainConfig,
+  // biome-ignore lint/suspicious/noExplicitAny: a space of any architecture type.
+  space: SearchSpace<any>,
+  arch: unknown,
+  data: DataSpec,
+  loaded: LoadedTrainData,
+  checkpoint: string,
+): Promise<void> {
+  const steps = Math.ceil(loaded.train.count / Math.min(config.run.batchSize, loaded.train.count));
+  const bar = progress(config.run.epochs * steps, `train ${space.format(arch)}`);
+  const records: EpochRecord[] = [];
+  const lines = (extra?: object) =>
+    `${[...records.map((r) => JSON.stringify(r)), ...(extra ? [JSON.stringify(extra)] : [])].join("\n")}\n`;
+  let started = false;
+  const trained = await trainArchitecture(
+    {
+      space,
+      arch,
+      data,
+      config,
+      runtime: o.threads !== undefined ? { threads: o.threads } : {},
+      checkpoint,
+      ...(o.budgetSeconds !== undefined ? { budgetSeconds: o.budgetSeconds } : {}),
+      onStep: (p) => {
+        if (!started) {
+          started = true;
+          for (let i = 0; i < (p.epoch - 1) * steps; i++) bar.tick();
+        }
+        bar.tick(
+          `epoch ${p.epoch}/${config.run.epochs} loss ${p.loss.toFixed(3)} acc ${(100 * p.accuracy).toFixed(1)}%`,
+        );
+      },
+      onEpoch: (r) => {
+        records.push(r);
+        writeAtomically(o.out, lines());
+      },
+    },
+    loaded,
+  );
+  bar.stop();
+  records.splice(0, records.length, ...trained.records);
+  const last = trained.records.at(-1);
+  const final = {
+    ...(last ?? {
+      epoch: 0,
+      train_loss: null,
+      train_accuracy: null,
+      val_accuracy: null,
+      val_loss: null,
+      seconds: 0,
+      images_per_second: null,
+      lr: null,
+    }),
+    final: true,
+    stopped: trained.stopped,
+    ...(trained.reason ? { reason: trained.reason } : {}),
+    total_seconds: trained.seconds,
+  };
+  writeAtomically(o.out, lines(final));
+  if (trained.stopped === "diverged")
+    process.stderr.write(`nasprobe: training diverged: ${trained.reason}\n`);
+  if (o.export) writeAtomically(o.export, exportTrained(trained));
+  const acc = last?.val_accuracy;
+  process.stderr.write(
+    `${trained.stopped}: ${trained.records.length} epochs, ${trained.seconds.toFixed(1)} s${acc !== null && acc !== undefined ? `, val accuracy ${(100 * acc).toFixed(2)}%` : ""} → ${o.out}\n`,
+  );
 }
