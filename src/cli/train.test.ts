@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { test } from "node:test";
@@ -100,7 +100,21 @@ test("train: bad optimizer, schedule or settings are one error line before any w
     [["--label-smoothing", "1.5"], /train\.labelSmoothing=1\.5: must be a number in \[0, 0\.999\]/],
     [["--lr", "-1"], /schedule\.lr=-1: must be a number > 0/],
     [["--budget-seconds", "0"], /--budget-seconds needs a number > 0/],
+    [
+      ["--checkpoint", join(dir, "damaged.ckpt")],
+      /damaged\.ckpt is a damaged nasprobe checkpoint \(its header is not JSON\)/,
+    ],
+    [["--checkpoint", join(dir, "other.ckpt")], /other\.ckpt is not a nasprobe checkpoint/],
+    [
+      ["--checkpoint", join(dir, "no", "such", "dir.ckpt")],
+      /cannot write checkpoint .*dir\.ckpt: its directory does not exist/,
+    ],
   ];
+  writeFileSync(
+    join(dir, "damaged.ckpt"),
+    Buffer.concat([Buffer.from("NASPROBE-CKPT-1\n"), Buffer.from([5, 0, 0, 0]), Buffer.from("{abc")]),
+  );
+  writeFileSync(join(dir, "other.ckpt"), "not a checkpoint");
   for (const [extra, message] of cases) {
     const r = cli(...COMMON, ...DATA, "--out", out, ...extra);
     assert.equal(r.code, 1, extra.join(" "));

@@ -73,7 +73,15 @@ export function readCheckpoint<R>(file: string): CheckpointContents<R> | undefin
     throw new Error(`${file} is not a nasprobe checkpoint`);
   const headerLength = bytes.readUInt32LE(MAGIC.length);
   const start = MAGIC.length + 4;
-  const header = JSON.parse(bytes.subarray(start, start + headerLength).toString()) as {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(bytes.subarray(start, start + headerLength).toString());
+  } catch {
+    throw new Error(
+      `${file} is a damaged nasprobe checkpoint (its header is not JSON); delete it to start over`,
+    );
+  }
+  const header = parsed as {
     identity: unknown;
     epoch: number;
     optimizerStep: number;

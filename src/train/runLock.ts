@@ -27,7 +27,9 @@ export function acquireRunLock(file: string, what: string): () => void {
         }
       };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") throw new Error(`cannot write ${what}: its directory does not exist`);
+      if (code !== "EEXIST") throw error;
       const holder = Number(readFileSync(file, "utf8").trim());
       if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder))
         throw new Error(`${what} is being written by another nasprobe process (pid ${holder}; lock ${file})`);
