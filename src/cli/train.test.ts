@@ -125,66 +125,35 @@ test("train: bad optimizer, schedule or settings are one error line before any w
 });
 
 test("search --objective train:E trains each candidate for E epochs, counts E epochs of cost, and refuses train:0", () => {
-  const study = join(dir, "train-objective.db");
-  const r = cli(
-    "search",
-    "--space",
-    SPACE,
-    "--algo",
-    "rs",
-    "--objective",
+  const search = (objective: string, study: string, ...extra: string[]) =>
+    cli(
+      "search",
+      "--space",
+      SPACE,
+      "--algo",
+      "rs",
+      "--objective",
+      objective,
+      "--study",
+      join(dir, study),
+      ...extra,
+    );
+  const r = search(
     "train:2",
-    "--budget",
-    "2",
-    "--data",
-    "fashion-mnist",
-    "--train-count",
-    "400",
-    "--val-count",
-    "200",
-    "--threads",
-    "1",
-    "--set",
-    "train.batchSize=50",
-    "--study",
-    study,
+    "train-objective.db",
+    ...["--budget", "2", "--data", "fashion-mnist", "--train-count", "400", "--val-count", "200"],
+    ...["--threads", "1", "--set", "train.batchSize=50"],
   );
   assert.equal(r.code, 0, r.stderr);
-  const shown = cli("study", "show", study);
+  const shown = cli("study", "show", join(dir, "train-objective.db"));
   assert.equal(shown.code, 0, shown.stderr);
   assert.match(shown.stdout, /trials: 2 \(2 complete, 0 failed, 0 running\); cost 4 epochs/);
   const best = /best: trial \d+, train_2 ([0-9.]+)/.exec(shown.stdout);
   assert.ok(best && Number(best[1]) > 0.2 && Number(best[1]) <= 1, shown.stdout);
-  const bad = cli(
-    "search",
-    "--space",
-    SPACE,
-    "--algo",
-    "rs",
-    "--objective",
-    "train:0",
-    "--budget",
-    "1",
-    "--study",
-    join(dir, "x.db"),
-  );
+  const bad = search("train:0", "x.db", "--budget", "1");
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /objective "train:0" needs a positive whole number of epochs/);
-  const badSet = cli(
-    "search",
-    "--space",
-    SPACE,
-    "--algo",
-    "rs",
-    "--objective",
-    "train:1",
-    "--budget",
-    "1",
-    "--set",
-    "train.momentum=0.5",
-    "--study",
-    join(dir, "y.db"),
-  );
+  const badSet = search("train:1", "y.db", "--budget", "1", "--set", "train.momentum=0.5");
   assert.equal(badSet.code, 1);
   assert.match(badSet.stderr, /train has no option momentum/);
 });
