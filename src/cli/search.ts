@@ -180,8 +180,9 @@ function trainConfigOf(o: SearchOptions, given: Record<string, unknown> = {}): T
 
 /** What `--set train.…` may set, with its defaults (the seed is --seed). */
 const TRAIN_SET_DEFAULTS = (() => {
-  const { epochs: _e, seed: _s, init: _i, ...rest } = resolveTrainConfig().run;
-  return { ...rest, lr: resolveTrainConfig().schedule.lr };
+  const defaults = resolveTrainConfig();
+  const { epochs: _e, seed: _s, init: _i, ...rest } = defaults.run;
+  return { ...rest, lr: defaults.schedule.lr };
 })();
 
 async function runSearch(o: SearchOptions): Promise<void> {

@@ -13,7 +13,7 @@ import { Rng } from "../util/random.js";
 import { augmentBatch, gatherBatch } from "./augment.js";
 import { checkIdentity, readCheckpoint, writeCheckpoint } from "./checkpoint.js";
 import type { TrainConfig } from "./config.js";
-import { getOptimizer, type OptimizerState, type Tensors } from "./optimizers/index.js";
+import { freshState, getOptimizer, type OptimizerState, type Tensors } from "./optimizers/index.js";
 import { learningRate } from "./schedule.js";
 import { EvalSession, TrainStepSession } from "./sessions.js";
 
@@ -156,7 +156,7 @@ export async function trainNetwork(
   const classes = graph.nodes[graph.logits]!.shape[0]!;
   const params: Tensors = initWeights(graph, run.init, run.seed, "train");
   const stats = freshRunningStatistics(graph);
-  const state: OptimizerState = { step: 0, slots: new Map() };
+  const state: OptimizerState = freshState();
   const records: EpochRecord[] = [];
   let elapsed = 0;
   let resumedEpochs = 0;
