@@ -2,10 +2,10 @@
 // signal, keep the top fraction, and spend costly evaluations only inside it. Scores are stored in
 // the study (auxiliary kind "prefilter") as they are computed, so a crash loses at most one.
 import type { Scorer } from "../metrics/scorer.js";
-import type { StudyStore } from "../store/study.js";
+import type { Study } from "../store/study.js";
 
 export interface PrefilterOptions {
-  readonly store: StudyStore;
+  readonly store: Study;
   /** Architectures to score, in a seeded order. */
   readonly candidates: readonly string[];
   /** The value ranked on (e.g. NNGP's `score`, `naswot`). */

@@ -1,52 +1,53 @@
-// Runs a study: asks the algorithm, evaluates, stores, tells — and resumes. On start it replays the
-// finished trials through a fresh algorithm (which is deterministic given its seed and the results
-// told), checking that it asks for the same architectures; a trial left running by a crash is
-// evaluated again under its own number. So an interrupted study continues exactly where an
-// uninterrupted one would be, with no trial lost or duplicated.
-import type { StudyConfig, StudyStore, Trial } from "../store/study.js";
+// Runs one worker of a study: asks the store for a trial (the store numbers it and, inside the same
+// transaction, the algorithm proposes it from the stored trials), evaluates it while beating its
+// heartbeat, stores the result, and repeats until the study's budget is spent. Any number of
+// workers, in any number of processes, can run one study; one worker with a seed gives exactly the
+// trials of an uninterrupted run, however often it is stopped and restarted.
+import { hostname } from "node:os";
+import type { Budget, Study, Trial, WorkerId } from "../store/study.js";
 import { type Evaluation, fitnessOf, type Objective } from "./objective.js";
-import type { Optimizer } from "./optimizer.js";
-
-export interface Budget {
-  /** Stop after this many trials (queries). */
-  readonly queries?: number;
-  /** Stop once the summed cost (training epochs) reaches this. */
-  readonly cost?: number;
-}
+import { type FinishedTrial, type Sampler, SamplerReplica } from "./sampler.js";
 
 export interface RunStudyOptions {
-  readonly store: StudyStore;
-  readonly config: StudyConfig;
-  readonly version: string;
-  readonly optimizer: () => Optimizer;
+  readonly study: Study;
+  /** The algorithm, its name (it keys the proposals' randomness) and the study's seed. */
+  readonly sampler: Sampler;
+  readonly algorithm: string;
+  readonly seed: number;
   readonly objective: Objective;
   readonly budget: Budget;
-  /** Called after every new trial (not replayed ones). */
-  readonly onTrial?: (trial: Trial, done: number) => void;
+  readonly worker?: WorkerId;
+  /** Seconds between heartbeats of the running trial (Optuna's heartbeat_interval). */
+  readonly heartbeatSeconds?: number;
+  /** A running trial of another worker silent for longer than this is failed and retried. */
+  readonly graceSeconds?: number;
+  /** Milliseconds to wait when other workers' trials must finish first. */
+  readonly pollMs?: number;
+  /** Called after every trial this worker finished. */
+  readonly onTrial?: (trial: Trial) => void;
+  /** Called for trials of lost workers this worker failed and queued again. */
+  readonly onRecovered?: (trial: Trial) => void;
+  readonly signal?: AbortSignal;
 }
 
 export interface StudyRun {
   readonly trials: Trial[];
-  /** Finished trials found in the store and replayed. */
+  /** Finished trials found in the store when this worker started. */
   readonly resumed: number;
+  /** Trials this worker evaluated. */
+  readonly ran: number;
   /** Whether the algorithm ran out of architectures before the budget. */
   readonly exhausted: boolean;
 }
 
-function firstDifference(a: unknown, b: unknown, path = ""): string | undefined {
-  if (JSON.stringify(a) === JSON.stringify(b)) return undefined;
-  if (a && b && typeof a === "object" && typeof b === "object" && !Array.isArray(a)) {
-    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-    for (const k of keys) {
-      const d = firstDifference(
-        (a as Record<string, unknown>)[k],
-        (b as Record<string, unknown>)[k],
-        path ? `${path}.${k}` : k,
-      );
-      if (d) return d;
-    }
-  }
-  return `${path || "config"} was ${JSON.stringify(a)}, now ${JSON.stringify(b)}`;
+export const DEFAULT_HEARTBEAT_SECONDS = 10;
+export const DEFAULT_GRACE_SECONDS = 60;
+
+let workerCount = 0;
+/** This process's identity as a worker; `tag` tells several workers of one process apart. */
+export function workerId(tag = `${Date.now().toString(36)}${(workerCount++).toString(36)}`): WorkerId {
+  const host = hostname();
+  return { id: `${host}:${process.pid}:${tag}`, host, pid: process.pid };
 }
 
 const evaluationOf = (t: Trial): Evaluation => ({
@@ -57,81 +58,93 @@ const evaluationOf = (t: Trial): Evaluation => ({
   ...(t.reason !== undefined ? { reason: t.reason } : {}),
 });
 
-export async function runStudy(o: RunStudyOptions): Promise<StudyRun> {
-  const { store, objective } = o;
-  const info = await store.info();
-  if (!info) await store.create(o.config, o.version);
-  else {
-    const diff = firstDifference(info.config, o.config);
-    if (diff) throw new Error(`study ${store.location} was created with other settings: ${diff}`);
-  }
-  const stored = await store.trials();
-  stored.forEach((t, i) => {
-    if (t.number !== i) throw new Error(`study ${store.location}: trial ${i} is missing`);
-    if (t.status === "running" && i !== stored.length - 1)
-      throw new Error(`study ${store.location}: trial ${i} is marked running but is not the last`);
-  });
-  const finished = stored.filter((t) => t.status !== "running");
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-  const optimizer = o.optimizer();
+export async function runStudy(o: RunStudyOptions): Promise<StudyRun> {
+  const { study, objective } = o;
+  const worker = o.worker ?? workerId();
+  const replica = new SamplerReplica(o.sampler, o.seed, o.algorithm);
   // An architecture asked again is not re-evaluated: its stored result is reused (and still costs a query).
   const known = new Map<string, Evaluation>();
-  for (const t of finished) {
-    const asked = optimizer.ask();
-    if (asked !== t.archStr)
-      throw new Error(
-        `study ${store.location} does not replay: trial ${t.number} is ${t.archStr} but the algorithm now asks ${asked ?? "nothing"} (changed code?)`,
-      );
-    optimizer.tell(asked, fitnessOf(objective.terms, t.objectives));
-    if (t.status === "complete" && !known.has(t.archStr)) known.set(t.archStr, evaluationOf(t));
-  }
+  const fold = (finished: readonly Trial[]) => {
+    const fresh = finished.filter((t) => t.finishSeq! > replica.folded);
+    replica.fold(
+      fresh.map(
+        (t): FinishedTrial => ({
+          number: t.number,
+          archStr: t.archStr,
+          proposal: t.proposal,
+          fitness: fitnessOf(objective.terms, t.objectives),
+        }),
+      ),
+    );
+    for (const t of fresh)
+      if (t.state === "complete" && !known.has(t.archStr)) known.set(t.archStr, evaluationOf(t));
+  };
+  const before = await study.finishedAfter(0);
+  fold(before);
 
-  const trials = [...finished];
-  let spent = finished.reduce((s, t) => s + t.cost, 0);
-  const withinBudget = () =>
-    (o.budget.queries === undefined || trials.length < o.budget.queries) &&
-    (o.budget.cost === undefined || spent < o.budget.cost);
+  let ran = 0;
   let exhausted = false;
-  while (withinBudget()) {
-    const archStr = optimizer.ask();
-    if (archStr === undefined) {
-      exhausted = true;
+  const beatEvery = (o.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS) * 1000;
+  while (!o.signal?.aborted) {
+    const allocation = await study.allocate({
+      worker,
+      budget: o.budget,
+      finishedAfter: replica.folded,
+      graceSeconds: o.graceSeconds ?? DEFAULT_GRACE_SECONDS,
+      propose(snapshot) {
+        fold(snapshot.finished);
+        return replica.propose(
+          snapshot.index,
+          snapshot.pending.map((t) => ({ number: t.number, archStr: t.archStr, proposal: t.proposal })),
+        );
+      },
+    });
+    for (const t of allocation.recovered) o.onRecovered?.(t);
+    if (allocation.kind === "done") {
+      exhausted = allocation.why === "exhausted";
       break;
     }
-    const number = trials.length;
-    // Replaces a row left running by a crash under the same number.
-    await store.startTrial({ number, archStr, seed: o.config.seed, version: o.version });
-    let evaluation = known.get(archStr);
-    if (!evaluation) {
-      try {
-        evaluation = await objective.evaluate(archStr);
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        evaluation = { values: {}, objectives: objective.terms.map(() => null), cost: 0, seconds: 0, reason };
+    if (allocation.kind === "wait") {
+      await sleep(o.pollMs ?? 500);
+      continue;
+    }
+    const { trial } = allocation;
+    const beat = setInterval(
+      () => void study.heartbeat(trial.number, worker).catch(() => undefined),
+      beatEvery,
+    );
+    beat.unref();
+    let evaluation = known.get(trial.archStr);
+    try {
+      if (!evaluation) {
+        try {
+          evaluation = await objective.evaluate(trial.archStr);
+        } catch (error) {
+          const reason = error instanceof Error ? error.message : String(error);
+          evaluation = {
+            values: {},
+            objectives: objective.terms.map(() => null),
+            cost: 0,
+            seconds: 0,
+            reason,
+          };
+        }
       }
+    } finally {
+      clearInterval(beat);
     }
     const ok = evaluation.objectives.every((v) => v !== null);
-    await store.finishTrial(number, { ...evaluation, status: ok ? "complete" : "failed" });
-    if (ok && !known.has(archStr)) known.set(archStr, evaluation);
-    optimizer.tell(archStr, fitnessOf(objective.terms, evaluation.objectives));
-    spent += evaluation.cost;
-    const trial: Trial = {
-      number,
-      archStr,
-      status: ok ? "complete" : "failed",
-      values: evaluation.values,
-      objectives: evaluation.objectives,
-      cost: evaluation.cost,
-      seconds: evaluation.seconds,
-      ...(evaluation.reason !== undefined ? { reason: evaluation.reason } : {}),
-      seed: o.config.seed,
-      version: o.version,
-      startedAt: "",
-    };
-    trials.push(trial);
-    o.onTrial?.(trial, trials.length);
+    const result = { ...evaluation, state: ok ? ("complete" as const) : ("failed" as const) };
+    if (ok && !known.has(trial.archStr)) known.set(trial.archStr, evaluation);
+    // False when another worker took the trial as lost meanwhile: its retry will run it again.
+    if (await study.finish(trial.number, worker, result)) {
+      ran++;
+      o.onTrial?.({ ...trial, ...result });
+    }
   }
-  return { trials: await store.trials(), resumed: finished.length, exhausted };
+  return { trials: await study.trials(), resumed: before.length, ran, exhausted };
 }
 
 /** Index of the best finished trial by the first objective (ties: earliest), or -1. */
@@ -139,7 +152,7 @@ export function bestTrialIndex(trials: readonly Trial[], higherIsBetter: boolean
   let best = -1;
   trials.forEach((t, i) => {
     const v = t.objectives[0];
-    if (t.status !== "complete" || v === null || v === undefined) return;
+    if (t.state !== "complete" || v === null || v === undefined) return;
     const bv = best < 0 ? undefined : trials[best]!.objectives[0]!;
     if (bv === undefined || (higherIsBetter ? v > bv : v < bv)) best = i;
   });

@@ -1,145 +1,90 @@
-// The embedded study store: one SQLite file per study (better-sqlite3). WAL journal with
-// synchronous=FULL, and every trial start and finish is its own transaction, so a SIGKILL at any
-// moment loses at most the trial being evaluated and never a finished one.
-import { existsSync } from "node:fs";
+// The embedded backend: a SQLite file (better-sqlite3) through Kysely. WAL journal with
+// synchronous=FULL; every write is a BEGIN IMMEDIATE transaction, which holds the file against the
+// other processes on it (they wait, up to the busy timeout, then retry), so several `nasprobe`
+// processes can share one study file and a SIGKILL at any moment loses at most the running trial.
+// Opening read-only never writes: no schema, no journal-mode switch, no file created.
+import { existsSync, statSync } from "node:fs";
 import Database from "better-sqlite3";
-import type { StudyConfig, StudyInfo, StudyStore, Trial, TrialResult, TrialStatus } from "./study.js";
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS study (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS trials (
-  number INTEGER PRIMARY KEY,
-  arch_str TEXT NOT NULL,
-  status TEXT NOT NULL CHECK (status IN ('running', 'complete', 'failed')),
-  values_json TEXT,
-  objectives_json TEXT,
-  cost REAL,
-  seconds REAL,
-  reason TEXT,
-  seed INTEGER NOT NULL,
-  version TEXT NOT NULL,
-  started_at TEXT NOT NULL,
-  finished_at TEXT
-);
-CREATE TABLE IF NOT EXISTS auxiliary (
-  kind TEXT NOT NULL,
-  arch_str TEXT NOT NULL,
-  values_json TEXT NOT NULL,
-  PRIMARY KEY (kind, arch_str)
-);`;
-
-interface TrialRow {
-  number: number;
-  arch_str: string;
-  status: TrialStatus;
-  values_json: string | null;
-  objectives_json: string | null;
-  cost: number | null;
-  seconds: number | null;
-  reason: string | null;
-  seed: number;
-  version: string;
-  started_at: string;
-  finished_at: string | null;
-}
+import { Kysely, SqliteDialect, sql } from "kysely";
+import { migrate, type StoreDatabase, schemaState } from "./schema.js";
+import { type Db, retrying, type SqlBackend, sqlStorage } from "./sqlStore.js";
+import type { Storage } from "./study.js";
 
 export interface OpenOptions {
-  /** Refuse a path with no study instead of creating the file (for show/export). */
-  readonly mustExist?: boolean;
+  /** Read only: refuse a path with no study store instead of creating one, and never write. */
+  readonly readOnly?: boolean;
 }
 
-export function openSqliteStudy(path: string, options: OpenOptions = {}): StudyStore {
-  if (options.mustExist && !existsSync(path)) throw new Error(`no study at ${path}`);
-  let db: Database.Database;
-  try {
-    db = new Database(path, options.mustExist ? { fileMustExist: true } : {});
-    db.pragma("journal_mode = WAL");
-    db.pragma("synchronous = FULL");
-    db.pragma("busy_timeout = 5000");
-    db.exec(SCHEMA);
-  } catch (error) {
-    throw new Error(`${path} is not a nasprobe study (${(error as Error).message})`);
-  }
-  const now = () => new Date().toISOString();
-  const getMeta = db.prepare<[string], { value: string }>("SELECT value FROM study WHERE key = ?");
-  const putMeta = db.prepare("INSERT INTO study (key, value) VALUES (?, ?)");
-  const start = db.prepare(
-    `INSERT OR REPLACE INTO trials (number, arch_str, status, seed, version, started_at)
-     VALUES (@number, @archStr, 'running', @seed, @version, @startedAt)`,
-  );
-  const finish = db.prepare(
-    `UPDATE trials SET status = @status, values_json = @values, objectives_json = @objectives, cost = @cost,
-       seconds = @seconds, reason = @reason, finished_at = @finishedAt
-     WHERE number = @number AND status = 'running'`,
-  );
-  const putAux = db.prepare(
-    "INSERT OR REPLACE INTO auxiliary (kind, arch_str, values_json) VALUES (?, ?, ?)",
-  );
+const isBusy = (error: unknown) => /^SQLITE_(BUSY|LOCKED)/.test((error as { code?: string }).code ?? "");
 
-  return {
+function fail(path: string, error: unknown): never {
+  const message = (error as Error).message;
+  throw new Error(
+    /file is not a database|malformed|not a database/i.test(message)
+      ? `${path} is not a nasprobe study store (${message})`
+      : `${path}: ${message}`,
+  );
+}
+
+export async function openSqliteStorage(path: string, options: OpenOptions = {}): Promise<Storage> {
+  const readOnly = options.readOnly ?? false;
+  const memory = path === ":memory:";
+  if (!memory) {
+    if (readOnly && !existsSync(path)) throw new Error(`no study store at ${path}`);
+    if (existsSync(path) && !statSync(path).isFile()) throw new Error(`${path} is not a file`);
+  }
+  let raw: Database.Database;
+  try {
+    raw = new Database(path, readOnly ? { readonly: true, fileMustExist: true } : {});
+    raw.pragma("busy_timeout = 10000");
+  } catch (error) {
+    fail(path, error);
+  }
+  const db: Db = new Kysely<StoreDatabase>({ dialect: new SqliteDialect({ database: raw }) });
+  const write = <T>(fn: (trx: Db) => Promise<T>): Promise<T> =>
+    retrying(
+      () =>
+        db.connection().execute(async (conn) => {
+          await sql`BEGIN IMMEDIATE`.execute(conn);
+          try {
+            const result = await fn(conn);
+            await sql`COMMIT`.execute(conn);
+            return result;
+          } catch (error) {
+            await sql`ROLLBACK`.execute(conn).catch(() => undefined);
+            throw error;
+          }
+        }),
+      isBusy,
+    );
+  const backend: SqlBackend = {
+    db,
+    dialect: "sqlite",
     location: path,
-    async info(): Promise<StudyInfo | undefined> {
-      const config = getMeta.get("config");
-      if (!config) return undefined;
-      return {
-        config: JSON.parse(config.value) as StudyConfig,
-        createdAt: getMeta.get("created_at")!.value,
-        version: getMeta.get("version")!.value,
-      };
-    },
-    async create(config, version) {
-      db.transaction(() => {
-        putMeta.run("config", JSON.stringify(config));
-        putMeta.run("created_at", now());
-        putMeta.run("version", version);
-      })();
-    },
-    async trials(): Promise<Trial[]> {
-      const rows = db.prepare<[], TrialRow>("SELECT * FROM trials ORDER BY number").all();
-      return rows.map((r) => ({
-        number: r.number,
-        archStr: r.arch_str,
-        status: r.status,
-        values: r.values_json ? JSON.parse(r.values_json) : {},
-        objectives: r.objectives_json ? JSON.parse(r.objectives_json) : [],
-        cost: r.cost ?? 0,
-        seconds: r.seconds ?? 0,
-        ...(r.reason !== null ? { reason: r.reason } : {}),
-        seed: r.seed,
-        version: r.version,
-        startedAt: r.started_at,
-        ...(r.finished_at !== null ? { finishedAt: r.finished_at } : {}),
-      }));
-    },
-    async startTrial(t) {
-      start.run({ ...t, startedAt: now() });
-    },
-    async finishTrial(number, result: TrialResult) {
-      const changed = finish.run({
-        number,
-        status: result.status,
-        values: JSON.stringify(result.values),
-        objectives: JSON.stringify(result.objectives),
-        cost: result.cost,
-        seconds: result.seconds,
-        reason: result.reason ?? null,
-        finishedAt: now(),
-      }).changes;
-      if (changed !== 1) throw new Error(`${path}: trial ${number} is not running`);
-    },
-    async putAuxiliary(kind, archStr, values) {
-      putAux.run(kind, archStr, JSON.stringify(values));
-    },
-    async auxiliary(kind) {
-      const rows = db
-        .prepare<[string], { arch_str: string; values_json: string }>(
-          "SELECT arch_str, values_json FROM auxiliary WHERE kind = ?",
-        )
-        .all(kind);
-      return new Map(rows.map((r) => [r.arch_str, JSON.parse(r.values_json)]));
-    },
-    async close() {
-      db.close();
-    },
+    readOnly,
+    write,
+    close: () => db.destroy(),
   };
+  try {
+    const state = await schemaState(db);
+    if (readOnly) {
+      if (state.kind === "empty") throw new Error(`${path} holds no nasprobe study`);
+      if (state.kind === "old")
+        throw new Error(
+          `${path} is a study of an older nasprobe (schema ${state.version}); run \`nasprobe study migrate ${path}\` to upgrade it`,
+        );
+      // Anything but the current schema is refused by migrate's own message, without writing.
+      if (state.kind !== "current") await migrate(db, "sqlite", path);
+    } else {
+      if (state.kind === "foreign" || state.kind === "newer") await migrate(db, "sqlite", path);
+      if (!memory) raw.pragma("journal_mode = WAL");
+      raw.pragma("synchronous = FULL");
+      raw.pragma("foreign_keys = ON");
+      if (state.kind !== "current") await write((trx) => migrate(trx, "sqlite", path));
+    }
+  } catch (error) {
+    await db.destroy().catch(() => undefined);
+    fail(path, error);
+  }
+  return sqlStorage(backend);
 }

@@ -47,33 +47,4 @@ export function resolveTrainConfig(input: TrainConfigInput = {}): TrainConfig {
   };
 }
 
-/** JSON with sorted keys at every level: the same settings always give the same text. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value && typeof value === "object")
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
-      .join(",")}}`;
-  return JSON.stringify(value);
-}
-
-/** Flattened `path=value` pairs, for naming what differs between two identities. */
-export function flatten(value: unknown, prefix = ""): Map<string, string> {
-  const out = new Map<string, string>();
-  if (value && typeof value === "object" && !Array.isArray(value)) {
-    for (const [k, item] of Object.entries(value))
-      for (const [p, s] of flatten(item, prefix ? `${prefix}.${k}` : k)) out.set(p, s);
-  } else out.set(prefix, JSON.stringify(value));
-  return out;
-}
-
-/** The first few keys where `a` and `b` differ, as `key: a ≠ b`. */
-export function differences(a: unknown, b: unknown): string[] {
-  const fa = flatten(a);
-  const fb = flatten(b);
-  const keys = [...new Set([...fa.keys(), ...fb.keys()])].sort();
-  return keys
-    .filter((k) => fa.get(k) !== fb.get(k))
-    .map((k) => `${k}: ${fa.get(k) ?? "absent"} ≠ ${fb.get(k) ?? "absent"}`);
-}
+export { canonicalJson, differences, flatten } from "../util/canonical.js";
