@@ -1,79 +1,77 @@
-// `nasprobe study show|export`: read a study file — its settings, progress, best trial or Pareto
-// front — and write its trials as JSON lines or CSV (one trial per line with arch_str and objectives).
-import { existsSync, renameSync, writeFileSync } from "node:fs";
+// `nasprobe study show|export|migrate`: read a storage's studies — settings, progress, best trial
+// or Pareto front — and write their trials as JSON lines or CSV. Reading never writes to the storage.
 import type { Command } from "commander";
-import { type BenchmarkTable, readBenchmarkTable } from "../benchmarks/table.js";
+import { readStudies, type StudySummary, studyContext, summarizeStudy } from "../app/summary.js";
 import { bestSoFarPlot, paretoFront, paretoPlot } from "../reports/plots.js";
 import { writePlot } from "../reports/png.js";
 import { type ObjectiveTerm, parseObjectives } from "../search/objective.js";
-import { nonDominatedFronts } from "../search/pareto.js";
-import { bestTrialIndex } from "../search/study.js";
-import { loadSpace } from "../spaces/index.js";
-import type { SearchSpace } from "../spaces/space.js";
-import { openSqliteStudy } from "../store/sqlite.js";
-import type { StudyStore, Trial } from "../store/study.js";
-import { spaceTable } from "./options.js";
+import { openSqliteStorage } from "../store/sqlite.js";
+import type { Trial } from "../store/study.js";
+import { atomicWriteFile } from "../util/atomicWrite.js";
 
 /** Column name of each objective in exports: the table column or the metric value (NNGP's `score`). */
 export const objectiveKey = (spec: string): string => parseObjectives(spec)[0]!.valueName;
 
-async function openExisting(path: string): Promise<{ store: StudyStore; specs: readonly string[] }> {
-  const store = openSqliteStudy(path, { mustExist: true });
-  const info = await store.info();
-  if (!info) {
-    await store.close();
-    throw new Error(`${path} holds no nasprobe study`);
-  }
-  return { store, specs: info.config.objectives };
-}
+const studyOption = (c: Command) =>
+  c.option(
+    "--study <name>",
+    "the study's name in the storage (default: every study; a file from search --study FILE holds `default`)",
+  );
 
 export function registerStudy(program: Command): void {
-  const study = program.command("study").description("inspect and export study files");
+  const study = program.command("study").description("inspect, export and migrate study storages");
+  studyOption(
+    study
+      .command("show")
+      .description("settings, progress and the best trials of each study")
+      .argument("<storage>", "a study file or a postgresql:// URL"),
+  ).action(async (storage: string, o: { study?: string }) => {
+    await readStudies(storage, o.study, async (studies) => {
+      for (const s of studies) printStudySummary(await summarizeStudy(s, await studyContext(await s.info())));
+    });
+  });
+  studyOption(
+    study
+      .command("export")
+      .description("one trial per line: number, arch_str, state, objective values, cost, worker, timestamps")
+      .argument("<storage>", "a study file or a postgresql:// URL")
+      .option("--format <fmt>", "jsonl | csv", "jsonl")
+      .option("--out <file>", "write here (atomically) instead of standard output"),
+  ).action(async (storage: string, o: { format: string; out?: string; study?: string }) => {
+    if (o.format !== "jsonl" && o.format !== "csv")
+      throw new Error(`--format must be jsonl or csv, got "${o.format}"`);
+    const format = o.format;
+    const text = await readStudies(storage, o.study, async (studies) => {
+      if (studies.length > 1 && format === "csv")
+        throw new Error(`${storage} holds ${studies.length} studies; choose one with --study NAME for CSV`);
+      const parts: string[] = [];
+      for (const s of studies) {
+        const info = await s.info();
+        parts.push(
+          formatTrials(
+            await s.trials(),
+            info.config.objectives,
+            format,
+            studies.length > 1 ? s.name : undefined,
+          ),
+        );
+      }
+      return parts.join("");
+    });
+    if (!o.out) process.stdout.write(text);
+    else atomicWriteFile(o.out, text, { inputs: [storage] });
+  });
   study
-    .command("show")
-    .description("settings, progress and the best trials of a study")
+    .command("migrate")
+    .description(
+      "upgrade a study file written by an older nasprobe to the current schema (in place, in one transaction)",
+    )
     .argument("<file>", "study file")
     .action(async (file: string) => {
-      const { store } = await openExisting(file);
-      try {
-        const info = (await store.info())!;
-        const tablePath = info.config.evaluation.table;
-        // The study's space says how its table is keyed and what to report; a space file that has
-        // moved since only costs the table columns.
-        const space = await loadSpace(info.config.space).catch(() => undefined);
-        const table =
-          typeof tablePath === "string" && existsSync(tablePath)
-            ? space
-              ? spaceTable(space, tablePath)
-              : readBenchmarkTable(tablePath)
-            : undefined;
-        await printStudySummary(store, table, space);
-      } finally {
-        await store.close();
-      }
-    });
-  study
-    .command("export")
-    .description("one trial per line: arch_str, status, objective values, cost, timestamps")
-    .argument("<file>", "study file")
-    .option("--format <fmt>", "jsonl | csv", "jsonl")
-    .option("--out <file>", "write here (atomically) instead of standard output")
-    .action(async (file: string, o: { format: string; out?: string }) => {
-      if (o.format !== "jsonl" && o.format !== "csv")
-        throw new Error(`--format must be jsonl or csv, got "${o.format}"`);
-      const { store, specs } = await openExisting(file);
-      let text: string;
-      try {
-        text = formatTrials(await store.trials(), specs, o.format);
-      } finally {
-        await store.close();
-      }
-      if (!o.out) process.stdout.write(text);
-      else {
-        const tmp = `${o.out}.tmp-${process.pid}`;
-        writeFileSync(tmp, text);
-        renameSync(tmp, o.out);
-      }
+      const storage = await openSqliteStorage(file);
+      const names = (await storage.studies()).map((s) => s.name);
+      await storage.close();
+      process.stdout.write(`${file}: current schema; studies: ${names.join(", ") || "none"}\n`);
     });
 }
 
@@ -87,12 +85,14 @@ export function formatTrials(
   trials: readonly Trial[],
   specs: readonly string[],
   format: "jsonl" | "csv",
+  study?: string,
 ): string {
   const keys = specs.map(objectiveKey);
   const rows = trials.map((t) => ({
+    ...(study !== undefined ? { study } : {}),
     number: t.number,
     arch_str: t.archStr,
-    status: t.status,
+    state: t.state,
     ...Object.fromEntries(keys.map((k, i) => [k, t.objectives[i] ?? null])),
     cost: t.cost,
     seconds: t.seconds,
@@ -101,13 +101,16 @@ export function formatTrials(
     started_at: t.startedAt,
     finished_at: t.finishedAt ?? null,
     reason: t.reason ?? null,
+    worker: t.worker ?? null,
+    retry_of: t.retryOf ?? null,
+    retried_by: t.retriedBy ?? null,
     values: t.values,
   }));
   if (format === "jsonl") return rows.map((r) => `${JSON.stringify(r)}\n`).join("");
   const columns = [
     "number",
     "arch_str",
-    "status",
+    "state",
     ...keys,
     "cost",
     "seconds",
@@ -116,58 +119,53 @@ export function formatTrials(
     "started_at",
     "finished_at",
     "reason",
+    "worker",
+    "retry_of",
+    "retried_by",
   ];
   const lines = rows.map((r) => columns.map((c) => csvCell((r as Record<string, unknown>)[c])).join(","));
   return `${[columns.join(","), ...lines].join("\n")}\n`;
 }
 
-export async function printStudySummary(
-  store: StudyStore,
-  table?: BenchmarkTable,
-  space?: SearchSpace<unknown>,
-): Promise<void> {
-  const info = (await store.info())!;
-  const trials = await store.trials();
-  const terms = info.config.objectives.map((s) => parseObjectives(s)[0]!);
-  const count = (s: string) => trials.filter((t) => t.status === s).length;
-  const cost = trials.reduce((s, t) => s + t.cost, 0);
+export function printStudySummary(summary: StudySummary): void {
+  const { info, terms, byState } = summary;
   const out = (line: string) => process.stdout.write(`${line}\n`);
   out(
-    `study ${store.location}: ${info.config.algo} on ${info.config.space}, objective ${info.config.objectives.join(", ")}, seed ${info.config.seed}`,
+    `study ${summary.label}: ${info.config.algo} on ${info.config.space}, objective ${info.config.objectives.join(", ")}, seed ${info.config.seed}`,
   );
+  const states = (["complete", "failed", "pruned", "running", "waiting"] as const)
+    .filter((k) => byState[k] > 0 || k === "complete" || k === "failed")
+    .map((k) => `${byState[k]} ${k}`);
+  const retried =
+    summary.retried > 0 ? `, ${summary.retried} of them retried after their worker was lost` : "";
   out(
-    `  trials: ${trials.length} (${count("complete")} complete, ${count("failed")} failed, ${count("running")} running); cost ${cost} epochs; created ${info.createdAt} by nasprobe ${info.version}`,
+    `  trials: ${summary.trials} (${states.join(", ")}${retried}); cost ${summary.cost} epochs; created ${info.createdAt} by nasprobe ${info.version}`,
   );
-  const tableRow = (archStr: string) => {
-    const row = table?.indexOf(archStr);
-    if (!table || row === undefined) return "";
-    const cols = (space?.benchmark?.reportColumns ?? []).filter((c) => table.has(c));
-    return cols.map((c) => `${c} ${table.column(c)[row]}`).join(", ");
-  };
+  const benchmark = (b: Record<string, number>) =>
+    Object.entries(b)
+      .map(([c, v]) => `${c} ${v}`)
+      .join(", ");
   if (terms.length === 1) {
-    const best = bestTrialIndex(trials, terms[0]!.higherIsBetter);
-    if (best < 0) {
+    if (!summary.best) {
       out("  no complete trial yet");
       return;
     }
-    const t = trials[best]!;
+    const t = summary.best.trial;
     out(`  best: trial ${t.number}, ${terms[0]!.valueName} ${t.objectives[0]}  ${t.archStr}`);
-    const extra = tableRow(t.archStr);
+    const extra = benchmark(summary.best.benchmark);
     if (extra) out(`    benchmark: ${extra}`);
     return;
   }
-  const complete = trials.filter((t) => t.status === "complete");
-  const fitness = complete.map((t) =>
-    terms.map((term, i) => (term.higherIsBetter ? 1 : -1) * t.objectives[i]!),
-  );
-  const front = nonDominatedFronts(fitness)[0] ?? [];
-  const unique = new Map(front.map((i) => [complete[i]!.archStr, complete[i]!]));
+  const front = summary.front ?? [];
   out(
-    `  Pareto front (${unique.size} architectures; ${terms.map((t) => `${t.valueName} ${t.higherIsBetter ? "↑" : "↓"}`).join(", ")}):`,
+    `  Pareto front (${front.length} architectures; ${terms.map((t: ObjectiveTerm) => `${t.valueName} ${t.higherIsBetter ? "↑" : "↓"}`).join(", ")}):`,
   );
-  for (const t of [...unique.values()].sort((a, b) => a.objectives[1]! - b.objectives[1]!))
-    out(`    ${t.objectives.map((v) => v!.toPrecision(5)).join("  ")}  ${t.archStr}`);
+  for (const t of front) out(`    ${t.objectives.map((v) => v!.toPrecision(5)).join("  ")}  ${t.archStr}`);
 }
+
+/** Finished trials in the order they finished (with several workers, not the number order). */
+export const inFinishOrder = (trials: readonly Trial[]): Trial[] =>
+  trials.filter((t) => t.finishSeq !== undefined).sort((a, b) => a.finishSeq! - b.finishSeq!);
 
 /** Best-so-far curve of a single-objective study, in the objective's own sign. */
 export function bestSoFar(trials: readonly Trial[], higherIsBetter: boolean): number[] {
@@ -176,7 +174,7 @@ export function bestSoFar(trials: readonly Trial[], higherIsBetter: boolean): nu
   for (const t of trials) {
     const v = t.objectives[0];
     if (
-      t.status === "complete" &&
+      t.state === "complete" &&
       v !== null &&
       v !== undefined &&
       (Number.isNaN(best) || (higherIsBetter ? v > best : v < best))
@@ -197,25 +195,27 @@ export function registerStudyPlots(plot: Command): void {
     .argument("<files...>", "study files; grouped by algorithm")
     .requiredOption("--out <file>", "output file, .svg or .png")
     .option("--title <text>", "plot title")
-    .action(async (files: string[], o: { out: string; title?: string }) => {
+    .option("--study <name>", "only this study of each storage (default: all)")
+    .action(async (files: string[], o: { out: string; title?: string; study?: string }) => {
       const groups = new Map<string, number[][]>();
       let label = "";
-      for (const file of files) {
-        const { store, specs } = await openExisting(file);
-        try {
-          const info = (await store.info())!;
-          const term = parseObjectives(specs[0]!)[0]!;
-          if (specs.length !== 1) throw new Error(`${file} is multi-objective; use plot pareto`);
-          if (label && label !== term.valueName)
-            throw new Error(`${file} optimises ${term.valueName}, not ${label}`);
-          label = term.valueName;
-          const runs = groups.get(info.config.algo) ?? [];
-          runs.push(bestSoFar(await store.trials(), term.higherIsBetter));
-          groups.set(info.config.algo, runs);
-        } finally {
-          await store.close();
-        }
-      }
+      let count = 0;
+      for (const file of files)
+        await readStudies(file, o.study, async (studies) => {
+          for (const s of studies) {
+            const info = await s.info();
+            const specs = info.config.objectives;
+            if (specs.length !== 1) throw new Error(`${s.label} is multi-objective; use plot pareto`);
+            const term = parseObjectives(specs[0]!)[0]!;
+            if (label && label !== term.valueName)
+              throw new Error(`${s.label} optimises ${term.valueName}, not ${label}`);
+            label = term.valueName;
+            const runs = groups.get(info.config.algo) ?? [];
+            runs.push(bestSoFar(inFinishOrder(await s.trials()), term.higherIsBetter));
+            groups.set(info.config.algo, runs);
+            count++;
+          }
+        });
       const svg = bestSoFarPlot({
         title: o.title ?? `best ${label} so far`,
         xLabel: "queries",
@@ -223,25 +223,24 @@ export function registerStudyPlots(plot: Command): void {
         series: [...groups].map(([algo, runs]) => ({ label: algo, runs })),
       });
       writePlot(o.out, svg);
-      process.stdout.write(`${o.out}: ${files.length} studies, ${groups.size} algorithms\n`);
+      process.stdout.write(`${o.out}: ${count} studies, ${groups.size} algorithms\n`);
     });
   plot
     .command("pareto")
     .description("all trials of a two-objective study with its Pareto front")
-    .argument("<file>", "study file")
+    .argument("<file>", "a study file or a postgresql:// URL")
     .requiredOption("--out <file>", "output file, .svg or .png")
-    .action(async (file: string, o: { out: string }) => {
-      const { store, specs } = await openExisting(file);
-      let trials: Trial[];
-      try {
-        trials = await store.trials();
-      } finally {
-        await store.close();
-      }
-      if (specs.length !== 2) throw new Error(`${file} has ${specs.length} objectives; plot pareto needs 2`);
+    .option("--study <name>", "the study (needed when the storage holds several)")
+    .action(async (file: string, o: { out: string; study?: string }) => {
+      const { trials, specs } = await readStudies(file, o.study, async (studies) => {
+        if (studies.length > 1)
+          throw new Error(`${file} holds ${studies.length} studies; choose one with --study NAME`);
+        const s = studies[0]!;
+        return { trials: await s.trials(), specs: (await s.info()).config.objectives };
+      });
       const [yTerm, xTerm] = specs.map((s) => parseObjectives(s)[0]!) as [ObjectiveTerm, ObjectiveTerm];
       const points = trials
-        .filter((t) => t.status === "complete")
+        .filter((t) => t.state === "complete")
         .map((t) => ({ x: t.objectives[1]!, y: t.objectives[0]! }));
       const dir = { xLowerIsBetter: !xTerm.higherIsBetter, yHigherIsBetter: yTerm.higherIsBetter };
       const front = paretoFront(points, dir);
