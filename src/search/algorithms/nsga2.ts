@@ -2,114 +2,133 @@
 // crowding distance), uniform crossover, per-dimension mutation with probability 1/d, and elitist
 // selection of the next population from parents ∪ offspring. The study's answer is the Pareto front
 // of everything evaluated.
+//
+// Generations come from the finish order: the first P finished trials are the first parents, later
+// ones accumulate as offspring, and every P offspring trigger a selection. The first P proposals are
+// uniform codes; later ones are bred from the parents as they stand (uniform while the first parents
+// are incomplete). Each proposal carries its code. With one worker this is the generational loop.
+import * as v from "valibot";
+import { defaultsOf, integer, type OptionsOf, option, resolveOptions } from "../../metrics/options.js";
 import {
   type AlgorithmContext,
-  AskTellGuard,
-  algorithmRng,
+  codesOf,
+  codingOf,
   decodeOrRedraw,
+  interval,
   type Optimizer,
   rankable,
+  sequential,
 } from "../optimizer.js";
 import { crowdingDistance, nonDominatedFronts } from "../pareto.js";
+import type { Sampler } from "../sampler.js";
 
-export interface Nsga2Options {
-  readonly population: number;
-  readonly crossoverProbability: number;
-}
+export const NSGA2_OPTIONS = v.strictObject({
+  /** Parents per generation and offspring per selection (at least 2). */
+  population: option(integer(2), 20),
+  /** Chance that a child mixes two parents (uniform crossover) rather than copying one. */
+  crossoverProbability: option(interval("[", 0, 1, "]"), 0.9),
+});
 
-export const NSGA2_DEFAULTS: Nsga2Options = { population: 20, crossoverProbability: 0.9 };
+export type Nsga2Options = OptionsOf<typeof NSGA2_OPTIONS>;
+export const NSGA2_DEFAULTS: Nsga2Options = defaultsOf(NSGA2_OPTIONS);
 
 interface Member {
   readonly codes: readonly number[];
   readonly fitness: readonly number[];
 }
 
-export function nsga2(ctx: AlgorithmContext, options: Partial<Nsga2Options> = {}): Optimizer {
-  const o = { ...NSGA2_DEFAULTS, ...options };
-  const coding = ctx.space.categorical;
-  if (!coding) throw new Error(`NSGA-II needs a categorical coding, which ${ctx.space.name} lacks`);
-  if (o.population < 2) throw new Error("NSGA-II needs a population of at least 2");
-  const rng = algorithmRng(ctx, "nsga2");
-  const guard = new AskTellGuard();
+export interface Nsga2State {
+  parents: Member[];
+  /** Front rank and crowding distance of each parent (by index), once the parents are complete. */
+  rank: number[];
+  crowd: number[];
+  offspring: Member[];
+}
+
+/** Ranks and crowding of `members`, by index, and the fronts. */
+function sortMembers(members: readonly Member[]) {
+  const points = members.map((m) => m.fitness);
+  const fronts = nonDominatedFronts(points);
+  const rank = new Array<number>(members.length).fill(0);
+  const crowd = new Array<number>(members.length).fill(0);
+  fronts.forEach((front, k) => {
+    for (const [i, dist] of crowdingDistance(points, front)) {
+      rank[i] = k;
+      crowd[i] = dist;
+    }
+  });
+  return { fronts, rank, crowd };
+}
+
+export function nsga2Sampler(
+  ctx: AlgorithmContext,
+  options: Partial<Nsga2Options> = {},
+): Sampler<Nsga2State> {
+  const o = resolveOptions("nsga2", NSGA2_OPTIONS, options);
+  const coding = codingOf(ctx, "NSGA-II");
   const d = coding.choices.length;
-  const uniformCode = () => coding.choices.map((n) => rng.int(n));
-  let parents: Member[] = [];
-  let rank = new Map<number, number>();
-  let crowd = new Map<number, number>();
-  let offspring: Member[] = [];
-  let pending: number[] = [];
 
-  const better = (a: number, b: number) =>
-    rank.get(a)! < rank.get(b)! || (rank.get(a) === rank.get(b) && crowd.get(a)! > crowd.get(b)!) ? a : b;
-  const tournament = () => parents[better(rng.int(parents.length), rng.int(parents.length))]!;
-
-  /** Ranks and crowding of `members`, keyed by index. */
-  const sortMembers = (members: readonly Member[]) => {
-    const fronts = nonDominatedFronts(members.map((m) => m.fitness));
-    const r = new Map<number, number>();
-    const c = new Map<number, number>();
-    fronts.forEach((front, k) => {
-      for (const [i, dist] of crowdingDistance(
-        members.map((m) => m.fitness),
-        front,
-      )) {
-        r.set(i, k);
-        c.set(i, dist);
-      }
-    });
-    return { fronts, r, c };
+  const setParents = (s: Nsga2State, parents: Member[]) => {
+    const sorted = sortMembers(parents);
+    s.parents = parents;
+    s.rank = sorted.rank;
+    s.crowd = sorted.crowd;
   };
 
-  const select = () => {
-    const pool = [...parents, ...offspring];
-    const { fronts, c } = sortMembers(pool);
+  const select = (s: Nsga2State) => {
+    const pool = [...s.parents, ...s.offspring];
+    const { fronts, crowd } = sortMembers(pool);
     const next: Member[] = [];
     for (const front of fronts) {
       if (next.length + front.length <= o.population) {
         for (const i of front) next.push(pool[i]!);
       } else {
-        const byCrowding = [...front].sort((a, b) => c.get(b)! - c.get(a)!);
+        const byCrowding = [...front].sort((a, b) => crowd[b]! - crowd[a]!);
         for (const i of byCrowding.slice(0, o.population - next.length)) next.push(pool[i]!);
         break;
       }
     }
-    parents = next;
-    offspring = [];
-    const sorted = sortMembers(parents);
-    rank = sorted.r;
-    crowd = sorted.c;
+    s.offspring = [];
+    setParents(s, next);
   };
 
   return {
-    ask() {
-      if (parents.length < o.population) {
-        pending = uniformCode();
-      } else {
+    init: () => ({ parents: [], rank: [], crowd: [], offspring: [] }),
+    fold(s, trial) {
+      const member = {
+        codes: codesOf(ctx, trial.proposal, trial.archStr),
+        fitness: trial.fitness.map(rankable),
+      };
+      if (s.parents.length < o.population) {
+        s.parents.push(member);
+        if (s.parents.length === o.population) setParents(s, s.parents);
+        return s;
+      }
+      s.offspring.push(member);
+      if (s.offspring.length === o.population) select(s);
+      return s;
+    },
+    propose(s, { index, rng }) {
+      const uniformCode = () => coding.choices.map((n) => rng.int(n));
+      let child: number[];
+      if (index < o.population || s.parents.length < o.population) child = uniformCode();
+      else {
+        const better = (a: number, b: number) =>
+          s.rank[a]! < s.rank[b]! || (s.rank[a] === s.rank[b] && s.crowd[a]! > s.crowd[b]!) ? a : b;
+        const tournament = () => s.parents[better(rng.int(s.parents.length), rng.int(s.parents.length))]!;
         const a = tournament().codes;
         const b = tournament().codes;
         const cross = rng.uniform() < o.crossoverProbability;
-        pending = a.map((x, i) => (cross && rng.uniform() < 0.5 ? b[i]! : x));
-        for (let i = 0; i < d; i++) if (rng.uniform() < 1 / d) pending[i] = rng.int(coding.choices[i]!);
+        child = a.map((x, i) => (cross && rng.uniform() < 0.5 ? b[i]! : x));
+        for (let i = 0; i < d; i++) if (rng.uniform() < 1 / d) child[i] = rng.int(coding.choices[i]!);
       }
       // A child that names no architecture is replaced by a uniform code (repair by resampling).
-      const drawn = decodeOrRedraw(ctx.space, pending, (c) => c, uniformCode);
-      pending = drawn.proposal;
-      return guard.asked(drawn.archStr);
-    },
-    tell(archStr, fitness) {
-      guard.told(archStr);
-      const member = { codes: pending, fitness: fitness.map(rankable) };
-      if (parents.length < o.population) {
-        parents.push(member);
-        if (parents.length === o.population) {
-          const sorted = sortMembers(parents);
-          rank = sorted.r;
-          crowd = sorted.c;
-        }
-        return;
-      }
-      offspring.push(member);
-      if (offspring.length === o.population) select();
+      const drawn = decodeOrRedraw(ctx.space, child, (c) => c, uniformCode);
+      return { archStr: drawn.archStr, proposal: { codes: drawn.proposal } };
     },
   };
 }
+
+/** The sampler driven by one worker (ask/tell). */
+export const nsga2 = (ctx: AlgorithmContext, options: Partial<Nsga2Options> = {}): Optimizer =>
+  sequential(nsga2Sampler(ctx, options), ctx.seed, "nsga2");
