@@ -3,14 +3,25 @@ import type { Command } from "commander";
 import { correlationReport, formatCorrelationReport } from "../benchmarks/correlate.js";
 import { readBenchmarkTable } from "../benchmarks/table.js";
 import { valueInfo } from "../metrics/index.js";
-import { mergeScoreRecords } from "../reports/scores.js";
-import { readJsonl } from "../store/jsonl.js";
+import { readScoreSet, SCORES_FILE } from "../reports/scores.js";
+import { readJsonlContents } from "../store/jsonl.js";
+import { inputFile, nonNegativeInt, refuseRepeatedOptions, warn } from "./options.js";
 
 /** Table columns printed beside the metric as baselines, when the table has them. */
 const BASELINES = ["params_c10_M", "flops_c10_M", "c10valid_valid_12"];
 
+interface CorrelateOptions {
+  table: string;
+  scores: string;
+  target: string;
+  field?: string[];
+  lowerIsBetter?: boolean;
+  onlyArchsIn?: string;
+  seed?: number;
+}
+
 export function registerCorrelate(program: Command): void {
-  program
+  const command = program
     .command("correlate")
     .description("Spearman, Kendall tau-b, Pearson, top-k, PQETP of scores against a benchmark column")
     .requiredOption("--table <file.csv>", "benchmark table with arch_str and numeric columns")
@@ -22,66 +33,108 @@ export function registerCorrelate(program: Command): void {
       "rank every field with lower as better (default: each metric's own convention)",
     )
     .option("--only-archs-in <file.jsonl>", "restrict to architectures scored in another file (ablations)")
-    .action(
-      (o: {
-        table: string;
-        scores: string;
-        target: string;
-        field?: string[];
-        lowerIsBetter?: boolean;
-        onlyArchsIn?: string;
-      }) => {
-        const table = readBenchmarkTable(o.table, { required: [o.target] });
-        const only =
-          o.onlyArchsIn && new Set(readJsonl<{ arch_str: string }>(o.onlyArchsIn).map((r) => r.arch_str));
-        const records = readJsonl<Record<string, unknown>>(o.scores).filter(
-          (r) => !only || only.has(r.arch_str as string),
-        );
-        if (records.length === 0) throw new Error(`${o.scores} holds no scores`);
-        const merged = mergeScoreRecords(records, o.scores);
-        const rows: number[] = [];
-        const missing: string[] = [];
-        const kept: Record<string, unknown>[] = [];
-        for (const [arch, r] of merged) {
-          const row = table.indexOf(arch);
-          if (row === undefined) missing.push(arch);
-          else {
-            rows.push(row);
-            kept.push(r);
-          }
-        }
-        const fields =
-          o.field ??
-          [...new Set(kept.flatMap((r) => Object.keys(r)))].filter((k) => valueInfo(k) !== undefined);
-        if (fields.length === 0)
-          throw new Error(`${o.scores}: no metric values found; name them with --field`);
-        const truth = table.column(o.target);
-        const target = Float64Array.from(rows, (i) => truth[i]!);
-        const out: string[] = [`${rows.length} architectures, target ${o.target}`];
-        for (const field of fields) {
-          const higherIsBetter = o.lowerIsBetter ? false : (valueInfo(field)?.higherIsBetter ?? true);
-          const score = Float64Array.from(kept, (r) => {
-            const v = r[field];
-            if (typeof v !== "number" && v !== null)
-              throw new Error(`${o.scores}: field "${field}" is missing or not a number`);
-            return v ?? Number.NaN;
-          });
-          out.push(
-            "",
-            `== ${field} (${higherIsBetter ? "higher" : "lower"} is better)`,
-            formatCorrelationReport(correlationReport(score, target, { higherIsBetter })),
-          );
-        }
-        for (const column of BASELINES.filter((c) => table.has(c) && c !== o.target)) {
-          const values = table.column(column);
-          const score = Float64Array.from(rows, (i) => values[i]!);
-          out.push(
-            "",
-            `== baseline: ${column} (same architectures)`,
-            formatCorrelationReport(correlationReport(score, target)),
-          );
-        }
-        process.stdout.write(`${out.join("\n")}\n`);
-      },
+    .option(
+      "--seed <n>",
+      "use only the records of this seed (a file holding several seeds of one architecture needs it)",
+      nonNegativeInt("--seed"),
+    )
+    .action((o: CorrelateOptions) => {
+      process.stdout.write(`${correlate(o)}\n`);
+    });
+  refuseRepeatedOptions(command);
+}
+
+/** The report `nasprobe correlate` prints; notes and warnings go to stderr. */
+export function correlate(o: CorrelateOptions): string {
+  if (o.target.trim() === "") throw new Error("--target is empty");
+  for (const f of o.field ?? []) {
+    if (f.trim() === "") throw new Error("--field: an empty name");
+    if (["arch_str", "seed", "settings", "metric", "space", "version", "seconds", "reasons"].includes(f))
+      throw new Error(`--field ${f}: not a score value`);
+  }
+  if (o.field && new Set(o.field).size !== o.field.length)
+    throw new Error(`--field repeats a name: ${o.field.join(" ")}`);
+  inputFile(o.table, "benchmark table");
+  inputFile(o.scores, "scores file");
+  if (o.onlyArchsIn !== undefined) inputFile(o.onlyArchsIn, "--only-archs-in file");
+  const table = readBenchmarkTable(o.table, { required: [o.target] });
+  const note = warn("note");
+  let only: Set<string> | undefined;
+  if (o.onlyArchsIn !== undefined) {
+    const file = o.onlyArchsIn;
+    const subset = readJsonlContents<{ arch_str: string }>(file, {
+      ...SCORES_FILE,
+      onTorn: (line) => note(`${file}: line ${line} is torn (an interrupted write?); left out`),
+    }).records;
+    if (subset.length === 0) throw new Error(`--only-archs-in ${file} holds no architectures`);
+    only = new Set(subset.map((r) => r.arch_str));
+  }
+  const set = readScoreSet(o.scores, {
+    ...(only ? { only, onlyFrom: `--only-archs-in ${o.onlyArchsIn}` } : {}),
+    ...(o.seed !== undefined ? { seed: o.seed } : {}),
+    note,
+    warn: warn("warning"),
+  });
+  if (set.otherSeeds > 0)
+    note(`${o.scores}: ${set.otherSeeds} records of seeds other than ${o.seed} left out`);
+  const rows: number[] = [];
+  const missing: string[] = [];
+  const kept: Array<[string, Record<string, unknown>]> = [];
+  for (const [arch, r] of set.merged) {
+    const row = table.indexOf(arch);
+    if (row === undefined) missing.push(arch);
+    else {
+      rows.push(row);
+      kept.push([arch, r]);
+    }
+  }
+  if (missing.length > 0)
+    note(
+      `${missing.length} architecture${missing.length === 1 ? "" : "s"} of ${o.scores} ${
+        missing.length === 1 ? "is" : "are"
+      } not in the table ${o.table}; ignored (e.g. ${missing[0]})`,
     );
+  if (kept.length === 0)
+    throw new Error(`none of the ${set.merged.size} architectures of ${o.scores} is in the table ${o.table}`);
+  const fields =
+    o.field ??
+    [...new Set(kept.flatMap(([, r]) => Object.keys(r)))].filter((k) => valueInfo(k) !== undefined);
+  if (fields.length === 0) throw new Error(`${o.scores}: no metric values found; name them with --field`);
+  const truth = table.column(o.target);
+  const target = Float64Array.from(rows, (i) => truth[i]!);
+  const out: string[] = [`${rows.length} architectures, target ${o.target}`];
+  for (const field of fields) {
+    const higherIsBetter = o.lowerIsBetter ? false : (valueInfo(field)?.higherIsBetter ?? true);
+    if (!kept.some(([, r]) => field in r))
+      throw new Error(`${o.scores}: no "${field}" values for architectures in the table`);
+    let absent = 0;
+    const score = Float64Array.from(kept, ([arch, r]) => {
+      const v = r[field];
+      if (v === undefined) {
+        absent++;
+        return Number.NaN;
+      }
+      if (typeof v !== "number" && v !== null)
+        throw new Error(
+          `${o.scores}: line ${set.line(arch, field)}: "${field}" is not a number: ${JSON.stringify(v).slice(0, 60)}`,
+        );
+      return v ?? Number.NaN;
+    });
+    if (absent > 0) note(`${o.scores}: ${absent} of ${kept.length} architectures have no "${field}"`);
+    out.push(
+      "",
+      `== ${field} (${higherIsBetter ? "higher" : "lower"} is better)`,
+      formatCorrelationReport(correlationReport(score, target, { higherIsBetter })),
+    );
+  }
+  for (const column of BASELINES.filter((c) => table.has(c) && c !== o.target)) {
+    const values = table.column(column);
+    const score = Float64Array.from(rows, (i) => values[i]!);
+    out.push(
+      "",
+      `== baseline: ${column} (same architectures)`,
+      formatCorrelationReport(correlationReport(score, target)),
+    );
+  }
+  return out.join("\n");
 }

@@ -1,14 +1,17 @@
 // `nasprobe export`: a standalone .onnx (weights baked in, inference-mode BN) other tools can open.
-import { renameSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { INIT_SCHEMES, type InitScheme, initWeights } from "../ir/init.js";
 import { compileToOnnx } from "../onnx/compile.js";
 import { freshRunningStatistics } from "../onnx/forward.js";
 import { loadSpace } from "../spaces/index.js";
-import { nonNegativeInt, positiveInt, shape } from "./options.js";
+import { atomicWriteFile, checkOutputPath } from "../util/atomicWrite.js";
+import { nonNegativeInt, positiveInt, refuseRepeatedOptions, shape } from "./options.js";
+
+/** Most classes an exported head may have (its weights are allocated whole). */
+const MAX_CLASSES = 100_000;
 
 export function registerExport(program: Command): void {
-  program
+  const command = program
     .command("export")
     .description(
       "write an architecture at initialisation as a standalone ONNX model (input → logits, features)",
@@ -31,7 +34,12 @@ export function registerExport(program: Command): void {
         init: string;
       }) => {
         if (!(INIT_SCHEMES as readonly string[]).includes(o.init))
-          throw new Error(`unknown --init "${o.init}"`);
+          throw new Error(`unknown --init "${o.init}" (known: ${INIT_SCHEMES.join(", ")})`);
+        if (o.classes !== undefined && o.classes > MAX_CLASSES)
+          throw new Error(`--classes ${o.classes}: at most ${MAX_CLASSES}`);
+        // Before any work: the model never replaces a directory, a symlink, a device, a study or the
+        // space file it is built from.
+        checkOutputPath(o.out, { inputs: [o.space] });
         const space = await loadSpace(o.space);
         const graph = space.build(space.parse(o.arch), {
           inputShape: o.inputShape ?? space.defaultBuild.inputShape,
@@ -44,11 +52,10 @@ export function registerExport(program: Command): void {
           initializers: weights,
           outputs: ["logits", "features"],
         });
-        // Write beside the target, then rename: a crash never leaves a half-written model.
-        const tmp = `${o.out}.tmp-${process.pid}`;
-        writeFileSync(tmp, model.bytes);
-        renameSync(tmp, o.out);
+        // Written beside the target, then renamed: a crash never leaves a half-written model.
+        atomicWriteFile(o.out, model.bytes, { inputs: [o.space] });
         process.stderr.write(`wrote ${o.out} (${model.bytes.length} bytes)\n`);
       },
     );
+  refuseRepeatedOptions(command);
 }

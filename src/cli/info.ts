@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { architectureFacts, type Facts } from "../spaces/facts.js";
 import { loadSpace } from "../spaces/index.js";
 import { Rng } from "../util/random.js";
-import { nonNegativeInt, positiveInt, shape } from "./options.js";
+import { nonNegativeInt, positiveInt, refuseRepeatedOptions, shape } from "./options.js";
 
 interface InfoOptions {
   space: string;
@@ -18,7 +18,7 @@ interface InfoOptions {
 }
 
 export function registerInfo(program: Command): void {
-  program
+  const command = program
     .command("info")
     .description(
       "parameters and FLOPs (as the space's benchmark counts them) of architectures, or a space's size",
@@ -49,7 +49,7 @@ export function registerInfo(program: Command): void {
         ? o.arch.map((a) => space.parse(a))
         : o.all
           ? space.enumerate!()
-          : Array.from({ length: o.sample! }, () => space.sample(rng));
+          : samples(o.sample!, () => space.sample(rng));
       const build = {
         inputShape: o.inputShape ?? space.defaultBuild.inputShape,
         numClasses: o.classes ?? space.defaultBuild.numClasses,
@@ -69,6 +69,12 @@ export function registerInfo(program: Command): void {
       };
       for (const arch of archs) write(architectureFacts(space, arch, build));
     });
+  refuseRepeatedOptions(command);
+}
+
+/** `count` draws, one at a time (a large --sample streams instead of filling memory first). */
+function* samples<T>(count: number, draw: () => T): Generator<T> {
+  for (let i = 0; i < count; i++) yield draw();
 }
 
 function csvCell(v: string | number): string {

@@ -12,10 +12,22 @@ import { registerSpaces } from "./spaces.js";
 import { registerStudy, registerStudyPlots } from "./study.js";
 import { registerTrain } from "./train.js";
 
-// A closed pipe (`nasprobe info --all | head`) ends the listing quietly, as for any Unix tool.
+// A closed pipe (`nasprobe info --all | head`) ends the command quietly, as for any Unix tool, on
+// standard output or error alike; any other failure to write them (a full disk: `> /dev/full`) is one
+// error line (on stderr, if it still works) and exit code 1, never a stack trace.
+const isEpipe = (error: unknown) => (error as NodeJS.ErrnoException | undefined)?.code === "EPIPE";
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-  if (error.code === "EPIPE") process.exit(0);
-  throw error;
+  if (isEpipe(error)) process.exit(0);
+  try {
+    process.stderr.write(
+      `nasprobe: error: cannot write to standard output (${error.code ?? error.message})\n`,
+    );
+  } finally {
+    process.exit(1);
+  }
+});
+process.stderr.on("error", (error: NodeJS.ErrnoException) => {
+  process.exit(isEpipe(error) ? 0 : 1);
 });
 
 const program = new Command()
@@ -42,6 +54,8 @@ try {
   if (error instanceof CommanderError) {
     // Commander already printed its message (or the help/version text).
     process.exitCode = error.exitCode;
+  } else if (isEpipe(error)) {
+    process.exitCode = 0; // a write to a closed pipe that surfaced as an exception
   } else {
     process.stderr.write(`nasprobe: error: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;

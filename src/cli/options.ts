@@ -1,5 +1,7 @@
-// Parsers for CLI option values: each throws a one-line error naming the flag.
-import { InvalidArgumentError } from "commander";
+// Parsers for CLI option values: each throws a one-line error naming the flag (a plain Error, which
+// commander passes through, so it ends as one `nasprobe: error: …` line without a usage hint).
+import { accessSync, constants, statSync } from "node:fs";
+import type { Command } from "commander";
 import {
   type BenchmarkTable,
   type ReadBenchmarkTableOptions,
@@ -10,31 +12,35 @@ import { readOptionText, resolveOptions } from "../metrics/options.js";
 import type { SearchSpace } from "../spaces/space.js";
 import { sharedDataPath } from "../util/sharedData.js";
 
+/** Decimal digits only (no sign, exponent, hex or blanks) and exactly representable: ≤ 2^53 − 1. */
+const safeInteger = (value: string): number | undefined => {
+  if (!/^[0-9]+$/.test(value)) return undefined;
+  const n = Number(value);
+  return Number.isSafeInteger(n) ? n : undefined;
+};
+
 export function positiveInt(flag: string) {
   return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n <= 0)
-      throw new InvalidArgumentError(`${flag} needs a positive integer, got "${value}"`);
+    const n = safeInteger(value);
+    if (n === undefined || n <= 0)
+      throw new Error(`${flag} needs a positive integer ≤ 2^53 − 1, got "${value}"`);
     return n;
   };
 }
 
 export function nonNegativeInt(flag: string) {
   return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0)
-      throw new InvalidArgumentError(`${flag} needs an integer ≥ 0, got "${value}"`);
+    const n = safeInteger(value);
+    if (n === undefined) throw new Error(`${flag} needs an integer in [0, 2^53 − 1], got "${value}"`);
     return n;
   };
 }
 
 export function shape(flag: string) {
   return (value: string): number[] => {
-    const dims = value.split(/[x,]/).map(Number);
-    if (dims.length > 3 || dims.some((d) => !Number.isInteger(d) || d <= 0)) {
-      throw new InvalidArgumentError(
-        `${flag} needs C,H,W (e.g. 3,32,32) or F for flat inputs, got "${value}"`,
-      );
+    const dims = value.split(/[x,]/).map((d) => safeInteger(d) ?? Number.NaN);
+    if (dims.length > 3 || dims.some((d) => !Number.isInteger(d) || d <= 0 || d > 65_536)) {
+      throw new Error(`${flag} needs C,H,W (e.g. 3,32,32) or F for flat inputs, got "${value}"`);
     }
     return dims;
   };
@@ -76,10 +82,13 @@ export function parseSetOptions(
         throw new Error(
           `--set ${item}: ${name} has no option ${key} (options: ${Object.keys(owner).join(", ") || "none"})`,
         );
-      value =
-        typeof owner[key] === "number" ? Number(raw) : typeof owner[key] === "boolean" ? raw === "true" : raw;
-      if (typeof value === "number" && !Number.isFinite(value))
-        throw new Error(`--set ${item}: not a number`);
+      if (typeof owner[key] === "number") {
+        value = raw.trim() === "" ? Number.NaN : Number(raw);
+        if (!Number.isFinite(value)) throw new Error(`--set ${item}: not a number`);
+      } else if (typeof owner[key] === "boolean") {
+        if (raw !== "true" && raw !== "false") throw new Error(`--set ${item}: must be true or false`);
+        value = raw === "true";
+      } else value = raw;
     }
     out[name] = { ...out[name], [key]: value };
   }
@@ -104,4 +113,55 @@ export function spaceTable(
         : `space ${space.name} has no benchmark table: pass --table FILE.csv`,
     );
   return readBenchmarkTable(path, { ...opts, ...(hook ? { keyColumn: hook.keyColumn } : {}) });
+}
+
+/** A stderr line `nasprobe: KIND: message` (KIND: note, warning). */
+export const warn =
+  (kind: "note" | "warning") =>
+  (message: string): void => {
+    process.stderr.write(`nasprobe: ${kind}: ${message}\n`);
+  };
+
+/**
+ * Throws a one-line error unless `path` is a readable regular file (symlinks followed): a missing
+ * file, a directory, a FIFO (which would block the read) or a device is named as such.
+ */
+export function inputFile(path: string, what: string): void {
+  if (path === "") throw new Error(`${what}: empty file name`);
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new Error(`${what} ${path}: file not found`);
+    if (code === "ENOTDIR") throw new Error(`${what} ${path}: a part of the path is not a directory`);
+    throw new Error(`${what} ${path}: cannot read (${code ?? String(err)})`);
+  }
+  if (st.isDirectory()) throw new Error(`${what} ${path}: is a directory, not a file`);
+  if (!st.isFile()) throw new Error(`${what} ${path}: is not a regular file`);
+  try {
+    accessSync(path, constants.R_OK);
+  } catch (err) {
+    throw new Error(`${what} ${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+}
+
+/**
+ * Makes a command refuse an option given twice (`--seed 1 --seed 2` would silently take the last):
+ * one error line naming the flag. Variadic options (`--arch a b`) and `except` may repeat.
+ */
+export function refuseRepeatedOptions(command: Command, except: readonly string[] = []): Command {
+  const seen = new Map<string, number>();
+  for (const option of command.options) {
+    if (option.variadic || except.includes(option.long ?? "")) continue;
+    const name = option.name();
+    command.on(`option:${name}`, () => {
+      const n = (seen.get(name) ?? 0) + 1;
+      seen.set(name, n);
+      if (n > 1) throw new Error(`${option.long ?? option.flags} is given more than once`);
+    });
+  }
+  // Counted per parse: a program parsed again (in tests) starts afresh.
+  command.hook("preAction", () => seen.clear());
+  return command;
 }

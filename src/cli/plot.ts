@@ -4,10 +4,17 @@ import type { Command } from "commander";
 import { kendallTauB, spearman } from "../benchmarks/rankStats.js";
 import { valueInfo } from "../metrics/index.js";
 import { type Point, scatterPlot } from "../reports/plots.js";
-import { writePlot } from "../reports/png.js";
-import { readScores, resolveMetricField } from "../reports/scores.js";
+import { checkPlotPath, checkPngWidth, writePlot } from "../reports/png.js";
+import { readScoreSet, resolveMetricField } from "../reports/scores.js";
 import { getSpace } from "../spaces/index.js";
-import { positiveInt, spaceTable } from "./options.js";
+import {
+  inputFile,
+  nonNegativeInt,
+  positiveInt,
+  refuseRepeatedOptions,
+  spaceTable,
+  warn,
+} from "./options.js";
 
 export interface ScatterCommandOptions {
   scores: string;
@@ -19,6 +26,7 @@ export interface ScatterCommandOptions {
   xScale: string;
   title?: string;
   width?: number;
+  seed?: number;
 }
 
 /**
@@ -37,10 +45,20 @@ function useLogX(xScale: string, xs: readonly number[]): boolean {
 
 /** `plot scatter`: builds the chart, writes it, and returns a one-line summary. */
 export function plotScatter(o: ScatterCommandOptions): string {
+  if (o.xScale !== "auto" && o.xScale !== "linear" && o.xScale !== "log")
+    throw new Error(`--x-scale must be auto, linear or log, got "${o.xScale}"`);
+  if (o.width !== undefined) checkPngWidth(o.width, "--width");
   const space = getSpace(o.space ?? "nb201");
   const column = o.column ?? space.benchmark?.reportColumns[0];
   if (!column) throw new Error(`space ${space.name} has no benchmark columns: pass --column`);
-  const merged = readScores(o.scores);
+  inputFile(o.scores, "scores file");
+  if (o.table !== undefined) inputFile(o.table, "benchmark table");
+  checkPlotPath(o.out, [o.scores, o.table]);
+  const { merged } = readScoreSet(o.scores, {
+    ...(o.seed !== undefined ? { seed: o.seed } : {}),
+    note: warn("note"),
+    warn: warn("warning"),
+  });
   const field = resolveMetricField(merged.values(), o.metric, o.scores);
   const table = spaceTable(space, o.table, { required: [column] });
   const truth = table.column(column);
@@ -50,7 +68,7 @@ export function plotScatter(o: ScatterCommandOptions): string {
     if (!(field in r)) continue; // scored with other metrics only
     const v = r[field];
     if (typeof v !== "number" && v !== null)
-      throw new Error(`${o.scores}: field "${field}" of ${arch} is not a number`);
+      throw new Error(`${o.scores}: field "${field}" of ${arch} is not a number: ${JSON.stringify(v)}`);
     const row = table.indexOf(arch);
     if (row === undefined) notInTable++;
     else points.push({ x: v ?? Number.NaN, y: truth[row]! });
@@ -83,7 +101,10 @@ export function plotScatter(o: ScatterCommandOptions): string {
     annotation,
     logX,
   });
-  writePlot(o.out, svg, o.width === undefined ? {} : { widthPx: o.width });
+  writePlot(o.out, svg, {
+    inputs: [o.scores, table.path],
+    ...(o.width === undefined ? {} : { widthPx: o.width }),
+  });
   return `${o.out}: ${finite} architectures, Spearman ρ ${rho.toFixed(3)}, Kendall τ ${tau.toFixed(3)}${
     notInTable > 0 ? `, ${notInTable} not in the table` : ""
   }`;
@@ -92,7 +113,7 @@ export function plotScatter(o: ScatterCommandOptions): string {
 /** Adds `plot` and its `scatter` subcommand; returns the `plot` command for more subcommands. */
 export function registerPlot(program: Command): Command {
   const plot = program.command("plot").description("draw results as .svg or .png (chosen by --out)");
-  plot
+  const scatter = plot
     .command("scatter")
     .description("a metric against a benchmark column, annotated with Spearman ρ and Kendall τ")
     .requiredOption("--scores <file.jsonl>", "scores written by `nasprobe score`")
@@ -113,9 +134,11 @@ export function registerPlot(program: Command): Command {
       "auto",
     )
     .option("--title <text>", "plot title (default: METRIC vs COLUMN)")
-    .option("--width <px>", "PNG width in px (default 800)", positiveInt("--width"))
+    .option("--width <px>", "PNG width in px, 100 to 10000 (default 800)", positiveInt("--width"))
+    .option("--seed <n>", "use only the records of this seed", nonNegativeInt("--seed"))
     .action((o: ScatterCommandOptions) => {
       process.stdout.write(`${plotScatter(o)}\n`);
     });
+  refuseRepeatedOptions(scatter);
   return plot;
 }

@@ -1,6 +1,7 @@
 // `nasprobe score`: score architectures with training-free metrics into a JSON-lines file. Every
 // metric, NNGP included, goes through the Metric contract: `--set metric.option=value` and NNGP's
 // own flags become option overrides, checked before any work.
+import { lstatSync, statSync } from "node:fs";
 import type { Command } from "commander";
 import { DEFAULT_DATASET } from "../data/index.js";
 import { INIT_SCHEMES } from "../ir/init.js";
@@ -17,12 +18,14 @@ import {
   resolveMetrics,
   type Scorer,
 } from "../metrics/scorer.js";
+import { SCORES_FILE } from "../reports/scores.js";
 import { loadSpace } from "../spaces/index.js";
 import type { SearchSpace } from "../spaces/space.js";
-import { JsonlWriter, readJsonl } from "../store/jsonl.js";
+import { JsonlWriter, readJsonlContents } from "../store/jsonl.js";
+import { checkOutputPath, isSqliteFile, sameFile } from "../util/atomicWrite.js";
 import { Rng } from "../util/random.js";
 import { VERSION } from "../version.js";
-import { nonNegativeInt, parseSetOptions, positiveInt } from "./options.js";
+import { nonNegativeInt, parseSetOptions, positiveInt, refuseRepeatedOptions, warn } from "./options.js";
 import { progress } from "./progress.js";
 
 interface ScoreOptions {
@@ -57,7 +60,7 @@ const NNGP_FLAGS = [
 ] as const satisfies ReadonlyArray<readonly [keyof ScoreOptions, string, keyof NngpOptions]>;
 
 export function registerScore(program: Command): void {
-  program
+  const command = program
     .command("score")
     .description("score architectures at initialisation; one JSON line per architecture, resumable")
     .option("--space <name|file>", "search space (see `nasprobe spaces`) or a space file", "nb201")
@@ -130,6 +133,44 @@ export function registerScore(program: Command): void {
     .action(async (o: ScoreOptions) => {
       await runScore(o);
     });
+  refuseRepeatedOptions(command);
+}
+
+/**
+ * The results file's records, read as a scores file: one that is not (its lines are not JSON
+ * objects with an arch_str, or it is binary) is refused in one line and never touched.
+ */
+function readResults(out: string): Record<string, unknown>[] {
+  return readJsonlContents<Record<string, unknown>>(out, SCORES_FILE).records;
+}
+
+/**
+ * `--out` checked before any work: a regular file or a new one in an existing directory, not the
+ * space file, and a scores file (its torn last line, if any, reported; it is cut off when appending).
+ */
+function checkOut(o: ScoreOptions): void {
+  let link: ReturnType<typeof lstatSync> | undefined;
+  try {
+    link = lstatSync(o.out);
+  } catch {
+    link = undefined; // missing, or its directory is: checkOutputPath says which
+  }
+  if (!link?.isSymbolicLink())
+    checkOutputPath(o.out); // names what a non-file is; its directory exists
+  else {
+    const target = statSync(o.out, { throwIfNoEntry: false });
+    if (!target)
+      throw new Error(`--out ${o.out}: is a dangling symbolic link; refusing to create its target`);
+    if (!target.isFile()) throw new Error(`--out ${o.out}: links to something that is not a regular file`);
+    if (isSqliteFile(o.out)) throw new Error(`--out ${o.out}: links to a SQLite database (a study?)`);
+  }
+  if (sameFile(o.out, o.space))
+    throw new Error(`--out ${o.out}: is the --space file; refusing to append to it`);
+  readJsonlContents(o.out, {
+    ...SCORES_FILE,
+    onTorn: (line) =>
+      warn("note")(`${o.out}: line ${line} is torn (an interrupted run?); it is cut off before appending`),
+  });
 }
 
 async function runScore(o: ScoreOptions): Promise<void> {
@@ -141,6 +182,7 @@ async function runScore(o: ScoreOptions): Promise<void> {
   if (new Set(names).size !== names.length) throw new Error(`--metric repeats a metric: ${o.metric}`);
   const overrides = metricOverrides(o, names);
   resolveMetrics(names, overrides); // every name, key and value checked before any work
+  checkOut(o);
   const space = await loadSpace(o.space);
   const archStrs = chooseArchitectures(o, space);
   for (const group of recordGroups(names)) await runGroup(o, space, archStrs, group, overrides);
@@ -186,7 +228,15 @@ function metricOverrides(o: ScoreOptions, names: string[]): Record<string, Recor
 function chooseArchitectures(o: ScoreOptions, space: SearchSpace<unknown>): string[] {
   const chosen = [o.arch !== undefined, o.sample !== undefined, o.all === true].filter(Boolean).length;
   if (chosen !== 1) throw new Error("score needs exactly one of --arch, --sample or --all");
-  if (o.arch) return o.arch.map((s) => space.format(space.parse(s)));
+  if (o.arch) {
+    const given = o.arch.map((s) => space.format(space.parse(s)));
+    const unique = [...new Set(given)];
+    if (unique.length < given.length)
+      warn("note")(
+        `--arch: ${given.length - unique.length} repeated architecture${given.length - unique.length === 1 ? "" : "s"} (same canonical form) scored once`,
+      );
+    return unique;
+  }
   if (!space.enumerate) {
     if (o.all) throw new Error(`space ${space.name} is too large or unbounded to list; use --sample`);
     return distinctSamples(space, o.sample!, new Rng(o.seed, "sample-archs"));
@@ -212,12 +262,18 @@ function distinctSamples(space: SearchSpace<unknown>, count: number, rng: Rng): 
 const recordKey = (arch: string, seed: number, settings: object) =>
   `${arch}|${seed}|${JSON.stringify(settings)}`;
 
+/** Whether a record is of this run's metric group, seed and settings. */
+const recordKeyOf =
+  (metric: string, seed: number, settings: object) =>
+  (r: Record<string, unknown>): boolean =>
+    r.metric === metric && r.seed === seed && JSON.stringify(r.settings) === JSON.stringify(settings);
+
 /** The architectures not yet in `out` for this metric and settings (a resumed run skips the rest). */
 function remaining(o: ScoreOptions, archStrs: string[], metric: string, settings: object): string[] {
   const done = new Set(
-    readJsonl<{ arch_str: string; seed: number; settings: object; metric: string }>(o.out)
+    readResults(o.out)
       .filter((r) => r.metric === metric)
-      .map((r) => recordKey(r.arch_str, r.seed, r.settings)),
+      .map((r) => recordKey(r.arch_str as string, r.seed as number, r.settings as object)),
   );
   const todo = archStrs.filter((a) => !done.has(recordKey(a, o.seed, settings)));
   if (todo.length < archStrs.length) {
@@ -225,7 +281,7 @@ function remaining(o: ScoreOptions, archStrs: string[], metric: string, settings
       `${archStrs.length - todo.length} of ${archStrs.length} already in ${o.out}; skipping them\n`,
     );
   }
-  if (todo.length === 0) new JsonlWriter(o.out).close(); // still cut off a torn last line from a crashed run
+  if (todo.length === 0) new JsonlWriter(o.out, SCORES_FILE).close(); // still repair the end of a crashed run
   return todo;
 }
 
@@ -241,7 +297,7 @@ async function sweep(
   record: (archStr: string, r: ArchScore) => Record<string, unknown>,
   note: (r: ArchScore) => string,
 ): Promise<void> {
-  const writer = new JsonlWriter(o.out);
+  const writer = new JsonlWriter(o.out, SCORES_FILE);
   const bar = progress(todo.length, label);
   try {
     for (const archStr of todo) {
@@ -309,17 +365,30 @@ async function runGroup(
       (r) => `${first.name} ${r.values[first.name] ?? "NaN"}`,
     );
   }
-  printTop(o, archStrs, group.label, first);
+  printTop(o, archStrs, recordKeyOf(group.label, o.seed, settings), first);
 }
 
 /** The five best requested architectures in `out` by one value, in its own sign convention. */
-function printTop(o: ScoreOptions, archStrs: string[], metric: string, value: MetricValueInfo): void {
+function printTop(
+  o: ScoreOptions,
+  archStrs: string[],
+  isThisRun: (r: Record<string, unknown>) => boolean,
+  value: MetricValueInfo,
+): void {
   const requested = new Set(archStrs);
   const sign = value.higherIsBetter ? 1 : -1;
-  const best = readJsonl<Record<string, unknown>>(o.out)
-    .filter(
-      (r) => r.metric === metric && requested.has(r.arch_str as string) && typeof r[value.name] === "number",
+  // This run's records (its seed and settings' lines), one per architecture.
+  const byArch = new Map<string, Record<string, unknown>>();
+  for (const r of readResults(o.out))
+    if (
+      isThisRun(r) &&
+      requested.has(r.arch_str as string) &&
+      typeof r[value.name] === "number" &&
+      Number.isFinite(r[value.name]) &&
+      !byArch.has(r.arch_str as string)
     )
+      byArch.set(r.arch_str as string, r);
+  const best = [...byArch.values()]
     .sort((a, b) => sign * ((b[value.name] as number) - (a[value.name] as number)))
     .slice(0, 5);
   process.stdout.write(

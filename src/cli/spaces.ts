@@ -2,9 +2,10 @@
 import type { Command } from "commander";
 import { getSpace, SPACE_NAMES } from "../spaces/index.js";
 import { spaceSummary } from "../spaces/summary.js";
+import { refuseRepeatedOptions } from "./options.js";
 
 export function registerSpaces(program: Command): void {
-  program
+  const command = program
     .command("spaces")
     .description("list the search spaces with their size and protocol hooks")
     .option("--format <text|json>", "output format", "text")
@@ -25,4 +26,5 @@ export function registerSpaces(program: Command): void {
       }
       process.stdout.write("A space file (.json, .js, .mjs) works wherever --space is taken; see README.\n");
     });
+  refuseRepeatedOptions(command);
 }

@@ -30,7 +30,25 @@ describe("svgToPng", () => {
   it("renders at the requested width, height in proportion", () => {
     assert.deepEqual(pngSize(svgToPng(svg, 400)), { width: 400, height: 250 });
     assert.deepEqual(pngSize(svgToPng(svg)), { width: 800, height: 500 });
-    assert.throws(() => svgToPng(svg, 0), /PNG width must be a positive integer/);
+    assert.throws(() => svgToPng(svg, 0), /PNG width must be an integer in \[100, 10000\] px, got 0/);
+  });
+
+  it("refuses sizes that would take gigabytes before allocating them", () => {
+    // --width 100000 used to grow the process to 24 GB and get it OOM-killed.
+    assert.throws(() => svgToPng(svg, 100_000), /must be an integer in \[100, 10000\] px, got 100000/);
+    assert.throws(() => svgToPng(svg, 99), /got 99/);
+    assert.throws(() => svgToPng(svg, 250.5), /got 250\.5/);
+    // 10000 wide is 6250 tall here: 62.5 MP, over the pixel bound.
+    assert.throws(
+      () => svgToPng(svg, 10_000),
+      /PNG of 10000×6250 px is too large \(at most 10000 px a side and 25 megapixels\)/,
+    );
+    const tall = svg
+      .replace(/height="500"/, 'height="50000"')
+      .replace(/viewBox="0 0 800 500"/, 'viewBox="0 0 800 50000"');
+    assert.notEqual(tall, svg);
+    assert.throws(() => svgToPng(tall), /PNG of 800×50000 px is too large/);
+    assert.deepEqual(pngSize(svgToPng(svg, 100)), { width: 100, height: 63 });
   });
 });
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { Command } from "commander";
 import { plotScatter, registerPlot } from "../cli/plot.js";
-import { mergeScoreRecords, readScores, resolveMetricField } from "./scores.js";
+import { mergeScoreRecords, mergeScores, readScoreSet, readScores, resolveMetricField } from "./scores.js";
 
 const A = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|";
 const B = "|nor_conv_1x1~0|+|none~0|skip_connect~1|+|avg_pool_3x3~0|nor_conv_1x1~1|none~2|";
@@ -13,21 +13,120 @@ const C = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|";
 const D = "|skip_connect~0|+|none~0|none~1|+|none~0|none~1|none~2|";
 
 describe("score records", () => {
-  it("merges records per architecture, the first value of a field winning", () => {
+  it("merges records per architecture; equal repeats pass, a second different value is refused", () => {
     const merged = mergeScoreRecords(
       [
-        { arch_str: A, metric: "nngp", score: 0.3 },
+        { arch_str: A, metric: "nngp", seed: 0, score: 0.3 },
         { arch_str: B, naswot: 10 },
-        { arch_str: A, metric: "zero-cost", naswot: 12, score: 0.9 },
+        { arch_str: A, metric: "zero-cost", seed: 0, naswot: 12 },
+        { arch_str: A, metric: "nngp", seed: 0, score: 0.3 },
       ],
       "f.jsonl",
     );
     assert.deepEqual([...merged.keys()], [A, B]);
-    assert.deepEqual(merged.get(A), { arch_str: A, metric: "nngp", score: 0.3, naswot: 12 });
-    assert.throws(() => mergeScoreRecords([{ naswot: 1 }], "f.jsonl"), /f\.jsonl: a record has no arch_str/);
+    assert.deepEqual(merged.get(A), { arch_str: A, metric: "nngp", seed: 0, score: 0.3, naswot: 12 });
+    assert.throws(
+      () => mergeScoreRecords([{ naswot: 1 }], "f.jsonl"),
+      /f\.jsonl: line 1: a record has no arch_str/,
+    );
     const empty = join(mkdtempSync(join(tmpdir(), "nasprobe-plot-")), "empty.jsonl");
     writeFileSync(empty, "");
     assert.throws(() => readScores(empty), /empty\.jsonl holds no scores/);
+  });
+
+  it("refuses records of one architecture from different seeds or settings, naming both lines", () => {
+    // Forged lines placed first used to win silently and flip the ranking.
+    const records = [
+      { arch_str: A, metric: "zero-cost", seed: 1, naswot: 1 },
+      { arch_str: B, metric: "zero-cost", seed: 1, naswot: 2 },
+      { arch_str: A, metric: "zero-cost", seed: 0, naswot: 2 },
+      { arch_str: B, metric: "zero-cost", seed: 0, naswot: 1 },
+    ];
+    assert.throws(
+      () => mergeScoreRecords(records, "f.jsonl"),
+      /^Error: f\.jsonl: line 3: a second, different "naswot" for \|nor_conv_3x3.* \(2, but 1 on line 1: seed 0 vs 1; pass --seed to pick one\)$/,
+    );
+    const settings = (n: number) => ({ data: "fashion-mnist", data_seed: 0, n_train: n });
+    assert.throws(
+      () =>
+        mergeScoreRecords(
+          [
+            { arch_str: A, metric: "nngp", seed: 0, settings: settings(40), score: 0.3 },
+            { arch_str: A, metric: "nngp", seed: 0, settings: settings(80), score: 0.4 },
+          ],
+          "f.jsonl",
+          { lines: [7, 9] },
+        ),
+      /line 9: a second, different "score" .*on line 7: other settings/,
+    );
+    // --seed picks one seed: each architecture then has one value.
+    const seed0 = mergeScores(records, "f.jsonl", { seed: 0 });
+    assert.deepEqual(
+      [...seed0.merged].map(([arch, r]) => [arch, r.naswot]),
+      [
+        [A, 2],
+        [B, 1],
+      ],
+    );
+    assert.equal(seed0.otherSeeds, 2);
+    assert.equal(seed0.line(A, "naswot"), 3);
+  });
+
+  it("warns when one value comes from different seeds or settings across architectures", () => {
+    const warnings: string[] = [];
+    mergeScoreRecords(
+      [
+        {
+          arch_str: A,
+          metric: "zero-cost",
+          seed: 0,
+          settings: { data: "d", metrics: ["naswot"] },
+          naswot: 1,
+        },
+        // Another metric scored alongside does not make naswot's settings differ.
+        {
+          arch_str: B,
+          metric: "zero-cost",
+          seed: 0,
+          settings: { data: "d", metrics: ["naswot", "snip"] },
+          naswot: 2,
+        },
+        {
+          arch_str: C,
+          metric: "zero-cost",
+          seed: 5,
+          settings: { data: "d", metrics: ["naswot"] },
+          naswot: 3,
+        },
+      ],
+      "f.jsonl",
+      { warn: (m) => warnings.push(m) },
+    );
+    assert.deepEqual(warnings, [
+      'f.jsonl: its "naswot" values come from 2 different seeds or settings (lines 1, 3); ranking them together (--seed picks one seed)',
+    ]);
+  });
+
+  it("reads a scores file: a complete last record without newline counts, a torn one is reported", () => {
+    const dir = mkdtempSync(join(tmpdir(), "nasprobe-scores-"));
+    const file = join(dir, "s.jsonl");
+    writeFileSync(
+      file,
+      `${JSON.stringify({ arch_str: A, naswot: 1 })}\n${JSON.stringify({ arch_str: B, naswot: 2 })}`,
+    );
+    assert.deepEqual([...readScores(file).keys()], [A, B]);
+    writeFileSync(file, `${JSON.stringify({ arch_str: A, naswot: 1 })}\n{"arch_str": "|nor_conv`);
+    const notes: string[] = [];
+    const set = readScoreSet(file, { note: (m) => notes.push(m) });
+    assert.deepEqual([...set.merged.keys()], [A]);
+    assert.equal(set.torn, 2);
+    assert.match(notes[0]!, /s\.jsonl: line 2 is torn/);
+    writeFileSync(file, `${JSON.stringify({ arch_str: A, naswot: 1 })}\nhello`);
+    assert.throws(() => readScores(file), /s\.jsonl: line 2 is not valid JSON/);
+    writeFileSync(file, '{"a":1}\n');
+    assert.throws(() => readScores(file), /s\.jsonl: line 1: not a score record/);
+    writeFileSync(file, "null\n");
+    assert.throws(() => readScores(file), /s\.jsonl: line 1: not a score record/);
   });
 
   it("finds a metric's field, NNGP's being its score", () => {
