@@ -1,22 +1,24 @@
 // The NAS-Bench-201 search results of docs/search-nb201.md: every algorithm on the tabular oracle
 // over many seeds (searching on CIFAR-10 validation accuracy, reporting the test accuracy of the
-// architecture with the best validation accuracy so far), training-free pick-best-of-N from stored
-// score files, and NNGP/NASWOT-prefiltered regularized evolution. Studies run through the same
-// runStudy/objective code as `nasprobe search`, on in-memory stores.
+// architecture with the best validation accuracy so far), with one worker and with four simulated
+// asynchronous workers; training-free pick-best-of-N from stored score files; NNGP/NASWOT-prefiltered
+// search. The samplers are driven directly, without a store: one worker through the sequential
+// ask/tell adapter (trial i proposed after trials 0..i-1 finished, which is what one `nasprobe search`
+// worker proposes), four workers through the event simulation of src/search/testing.ts (random
+// evaluation times, trials folded in finish order, proposals seeing the pending ones).
 //   node --import tsx bench/search-nb201.ts [--seeds 100] [--naswot FILE.jsonl ...]
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { readBenchmarkTable } from "../src/benchmarks/table.js";
 import { bestSoFarPlot, paretoFront, paretoPlot, scatterPlot } from "../src/reports/plots.js";
 import { writePlot } from "../src/reports/png.js";
 import { readScores } from "../src/reports/scores.js";
 import { getAlgorithm } from "../src/search/algorithms/index.js";
-import { ranked } from "../src/search/algorithms/ranked.js";
-import { makeObjective, parseObjectives } from "../src/search/objective.js";
-import type { Optimizer } from "../src/search/optimizer.js";
+import { rankedSampler } from "../src/search/algorithms/ranked.js";
+import { type AlgorithmContext, sequential } from "../src/search/optimizer.js";
 import { restrictedSpace } from "../src/search/restrictedSpace.js";
-import { runStudy } from "../src/search/study.js";
+import type { Sampler } from "../src/search/sampler.js";
+import { drive, simulateWorkers } from "../src/search/testing.js";
 import { nb201 } from "../src/spaces/nb201.js";
-import { memoryStudy } from "../src/store/memory.js";
 import { Rng } from "../src/util/random.js";
 import { sharedDataPath } from "../src/util/sharedData.js";
 
@@ -34,7 +36,8 @@ const tablePath = sharedDataPath("nb201/nb201.csv");
 if (!tablePath) throw new Error("needs ../shared/data/nb201/nb201.csv");
 const table = readBenchmarkTable(tablePath);
 const test = table.column("c10_test_200");
-const testOf = (archStr: string) => test[table.indexOf(archStr)!]!;
+const rowOf = (archStr: string) => table.indexOf(archStr)!;
+const testOf = (archStr: string) => test[rowOf(archStr)]!;
 const OPTIMUM = Math.max(...test);
 mkdirSync(OUT, { recursive: true });
 
@@ -42,34 +45,52 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const std = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
 const pm = (xs: number[]) => `${mean(xs).toFixed(2)} ± ${std(xs).toFixed(2)}`;
 
+/** Search signals: one oracle column each, higher is better. */
+const SIGNALS = {
+  valid200: table.column("c10valid_valid_200"),
+  valid12: table.column("c10valid_valid_12"),
+} as const;
+type Signal = keyof typeof SIGNALS;
+const fitnessOf = (signal: Signal) => (archStr: string) => [SIGNALS[signal][rowOf(archStr)]!];
+
 /**
- * Runs one study on the oracle and returns, after each query, the test accuracy of the architecture
- * with the best search objective so far (ties: the earliest).
+ * The trials a search evaluates: `workers` = 1 is one worker (trial i proposed after trials 0..i-1
+ * finished), more is the asynchronous event simulation, whose trials are listed in finish order (what
+ * the study knows after q results). An architecture asked again counts as a query.
  */
-async function testCurve(
-  optimizer: () => Optimizer,
-  objectiveSpec: string,
+function evaluated(
+  make: (ctx: AlgorithmContext) => Sampler,
+  space: AlgorithmContext["space"],
+  fitness: (archStr: string) => number[],
   queries: number,
   seed: number,
-  algo: string,
-): Promise<number[]> {
-  const terms = parseObjectives(objectiveSpec, nb201.benchmark?.epochCost);
-  const run = await runStudy({
-    store: memoryStudy(),
-    config: { space: "nb201", algo, algoOptions: {}, objectives: [objectiveSpec], seed, evaluation: {} },
-    version: "bench",
-    optimizer,
-    objective: makeObjective(terms, { table }),
-    budget: { queries },
-  });
+  name: string,
+  workers: number,
+  objectives = 1,
+): string[] {
+  const sampler = make({ space, seed, objectives });
+  if (workers === 1) return drive(sequential(sampler, seed, name), fitness, queries);
+  return simulateWorkers({
+    sampler,
+    seed,
+    name,
+    workers,
+    trials: queries,
+    fitness,
+    timing: seed,
+  }).finished.map((t) => t.archStr);
+}
+
+/** After each query, the test accuracy of the architecture with the best signal so far (ties: the earliest). */
+function testCurve(archStrs: readonly string[], signal: Signal): number[] {
   const curve: number[] = [];
   let best = -Infinity;
   let bestTest = Number.NaN;
-  for (const t of run.trials) {
-    const v = t.objectives[0]!;
-    if (v !== null && v > best) {
+  for (const a of archStrs) {
+    const v = SIGNALS[signal][rowOf(a)]!;
+    if (v > best) {
       best = v;
-      bestTest = testOf(t.archStr);
+      bestTest = testOf(a);
     }
     curve.push(bestTest);
   }
@@ -82,36 +103,45 @@ const say = (s = "") => {
   lines.push(s);
   process.stdout.write(`${s}\n`);
 };
+const started = Date.now();
 
-// 1. Search algorithms on the oracle.
+// 1. Search algorithms on the oracle, with one worker and with four asynchronous workers.
 const ALGOS = ["rs", "re", "de", "ls", "reinforce"];
-const curves = new Map<string, number[][]>();
-const curves12 = new Map<string, number[][]>();
+const WORKERS = [1, 4];
+const curves = new Map<string, number[][]>(); // key `${algo} ${signal} ${workers}`
 for (const algo of ALGOS) {
   const a = getAlgorithm(algo);
-  const runs: number[][] = [];
-  const runs12: number[][] = [];
-  for (const seed of seeds) {
-    const make = () => a.create({ space: nb201, seed, objectives: 1 }, {});
-    runs.push(await testCurve(make, "table:c10valid_valid_200", 300, seed, algo));
-    runs12.push(await testCurve(make, "table:c10valid_valid_12", 300, seed, algo));
+  for (const signal of Object.keys(SIGNALS) as Signal[])
+    for (const workers of WORKERS)
+      curves.set(
+        `${algo} ${signal} ${workers}`,
+        seeds.map((seed) =>
+          testCurve(
+            evaluated((ctx) => a.sampler(ctx), nb201, fitnessOf(signal), 300, seed, algo, workers),
+            signal,
+          ),
+        ),
+      );
+}
+const at = (key: string, q: number) => pm(curves.get(key)!.map((c) => c[q - 1]!));
+for (const workers of WORKERS) {
+  say(
+    `## Search on the oracle, ${workers === 1 ? "one worker" : `${workers} asynchronous workers (simulated)`} (${SEEDS} seeds; CIFAR-10 test accuracy of the best-by-validation architecture)`,
+  );
+  say();
+  say(
+    "| algorithm | 100 queries (valid-200) | 300 queries (valid-200) | 100 queries (valid-12) | 300 queries (valid-12) |",
+  );
+  say("|---|---|---|---|---|");
+  for (const algo of ALGOS) {
+    const k = (signal: Signal) => `${algo} ${signal} ${workers}`;
+    say(
+      `| ${algo} | ${at(k("valid200"), 100)} | ${at(k("valid200"), 300)} | ${at(k("valid12"), 100)} | ${at(k("valid12"), 300)} |`,
+    );
   }
-  curves.set(algo, runs);
-  curves12.set(algo, runs12);
+  say();
 }
-say(
-  `## Search on the oracle (${SEEDS} seeds; CIFAR-10 test accuracy of the best-by-validation architecture)`,
-);
-say();
-say(
-  "| algorithm | 100 queries (valid-200) | 300 queries (valid-200) | 100 queries (valid-12) | 300 queries (valid-12) |",
-);
-say("|---|---|---|---|---|");
-for (const algo of ALGOS) {
-  const at = (m: Map<string, number[][]>, q: number) => pm(m.get(algo)!.map((c) => c[q - 1]!));
-  say(`| ${algo} | ${at(curves, 100)} | ${at(curves, 300)} | ${at(curves12, 100)} | ${at(curves12, 300)} |`);
-}
-say(`\noptimum ${OPTIMUM}`);
+say(`optimum ${OPTIMUM}`);
 const references = [
   { label: "optimum 94.37", y: OPTIMUM },
   { label: "REA published 93.92", y: 93.92 },
@@ -119,10 +149,10 @@ const references = [
 writePlot(
   `${OUT}/best-so-far-valid200.svg`,
   bestSoFarPlot({
-    title: `NB201: test accuracy of the best-by-validation (200-epoch) cell, ${SEEDS} seeds`,
+    title: `NB201: test accuracy of the best-by-validation (200-epoch) cell, one worker, ${SEEDS} seeds`,
     xLabel: "queries",
     yLabel: "CIFAR-10 test accuracy (%)",
-    series: ALGOS.map((a) => ({ label: a, runs: curves.get(a)! })),
+    series: ALGOS.map((a) => ({ label: a, runs: curves.get(`${a} valid200 1`)! })),
     references,
     yRange: [91, 94.5],
   }),
@@ -130,14 +160,26 @@ writePlot(
 writePlot(
   `${OUT}/best-so-far-valid12.svg`,
   bestSoFarPlot({
-    title: `NB201: searching on 12-epoch validation accuracy, ${SEEDS} seeds`,
+    title: `NB201: searching on 12-epoch validation accuracy, one worker, ${SEEDS} seeds`,
     xLabel: "queries (each costs 12 epochs)",
     yLabel: "CIFAR-10 test accuracy (%)",
-    series: ALGOS.map((a) => ({ label: a, runs: curves12.get(a)! })),
+    series: ALGOS.map((a) => ({ label: a, runs: curves.get(`${a} valid12 1`)! })),
     references,
     yRange: [90, 94.5],
   }),
 );
+writePlot(
+  `${OUT}/best-so-far-valid200-4workers.svg`,
+  bestSoFarPlot({
+    title: `NB201: best-by-validation (200-epoch) cell, 4 asynchronous workers, ${SEEDS} seeds`,
+    xLabel: "finished queries",
+    yLabel: "CIFAR-10 test accuracy (%)",
+    series: ALGOS.map((a) => ({ label: a, runs: curves.get(`${a} valid200 4`)! })),
+    references,
+    yRange: [91, 94.5],
+  }),
+);
+process.stderr.write(`oracle searches: ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
 
 // 2. Training-free pick-best-of-N from stored scores.
 function scorePool(files: string[], field: string): Map<string, number> {
@@ -193,8 +235,9 @@ for (const [name, pool, field] of [
 const re = getAlgorithm("re");
 const Q = 300;
 const variants: { label: string; runs: number[][] }[] = [
-  { label: "RE, whole space", runs: curves.get("re")! },
+  { label: "RE, whole space", runs: curves.get("re valid200 1")! },
 ];
+const valid200 = fitnessOf("valid200");
 for (const [name, pool, m] of [
   ["NNGP", nngp, 250],
   ["NASWOT", naswot, Math.min(1000, Math.floor(naswot.size / 2))],
@@ -205,27 +248,24 @@ for (const [name, pool, m] of [
   for (const seed of seeds) {
     const drawn = new Rng(seed, "prefilter-bench").shuffle([...pool.keys()]).slice(0, m);
     const kept = drawn.sort((a, b) => pool.get(b)! - pool.get(a)!).slice(0, Math.ceil(0.1 * m));
-    inRank.push(
-      await testCurve(() => ranked(kept), "table:c10valid_valid_200", kept.length, seed, "prefilter"),
-    );
     const inside = restrictedSpace(nb201, kept);
-    reKept.push(
-      await testCurve(
-        () => re.create({ space: inside, seed, objectives: 1 }, {}),
-        "table:c10valid_valid_200",
-        Q,
-        seed,
-        "re",
+    const all = restrictedSpace(nb201, drawn);
+    inRank.push(
+      testCurve(
+        evaluated(() => rankedSampler(kept), inside, valid200, kept.length, seed, "ranked", 1),
+        "valid200",
       ),
     );
-    const all = restrictedSpace(nb201, drawn);
+    reKept.push(
+      testCurve(
+        evaluated((ctx) => re.sampler(ctx), inside, valid200, Q, seed, "re", 1),
+        "valid200",
+      ),
+    );
     reUnfiltered.push(
-      await testCurve(
-        () => re.create({ space: all, seed, objectives: 1 }, {}),
-        "table:c10valid_valid_200",
-        Q,
-        seed,
-        "re",
+      testCurve(
+        evaluated((ctx) => re.sampler(ctx), all, valid200, Q, seed, "re", 1),
+        "valid200",
       ),
     );
   }
@@ -289,36 +329,33 @@ say(`## Multi-objective: valid-200 accuracy ↑ vs FLOPs ↓, 500 queries (true 
 say();
 say("| algorithm | seeds | true front points found | hypervolume / optimum |");
 say("|---|---|---|---|");
-for (const [algo, multi] of [
-  ["nsga2", true],
-  ["rs", false],
+for (const [label, algo, workers] of [
+  ["nsga2", "nsga2", 1],
+  ["nsga2, 4 workers", "nsga2", 4],
+  ["rs", "rs", 1],
 ] as const) {
+  const multi = getAlgorithm(algo).multiObjective;
   const found: number[] = [];
   const hv: number[] = [];
+  const fitness = (a: string) => [valid[rowOf(a)]!, -flops[rowOf(a)]!];
   for (const seed of seeds.slice(0, Math.min(SEEDS, 30))) {
-    const terms = parseObjectives("table:c10valid_valid_200,table:flops_c10_M", nb201.benchmark?.epochCost);
-    const run = await runStudy({
-      store: memoryStudy(),
-      config: {
-        space: "nb201",
-        algo,
-        algoOptions: {},
-        objectives: terms.map((t) => t.spec),
-        seed,
-        evaluation: {},
-      },
-      version: "bench",
-      optimizer: () => getAlgorithm(algo).create({ space: nb201, seed, objectives: multi ? 2 : 1 }, {}),
-      objective: makeObjective(terms, { table }),
-      budget: { queries: 500 },
-    });
-    const pts = run.trials.map((t) => ({ x: t.objectives[1]!, y: t.objectives[0]! }));
+    const archStrs = evaluated(
+      (ctx) => getAlgorithm(algo).sampler(ctx),
+      nb201,
+      multi ? fitness : (a) => fitness(a).slice(0, 1),
+      500,
+      seed,
+      algo,
+      workers,
+      multi ? 2 : 1,
+    );
+    const pts = archStrs.map((a) => ({ x: flops[rowOf(a)]!, y: valid[rowOf(a)]! }));
     const front = paretoFront(pts, dir);
     found.push(new Set(front.filter((p) => trueSet.has(`${p.x}|${p.y}`)).map((p) => `${p.x}|${p.y}`)).size);
     hv.push(hypervolume(front) / trueHv);
-    if (seed === 0 && multi) example = pts;
+    if (seed === 0 && multi && workers === 1) example = pts;
   }
-  say(`| ${algo} | ${found.length} | ${pm(found)} | ${mean(hv).toFixed(4)} ± ${std(hv).toFixed(4)} |`);
+  say(`| ${label} | ${found.length} | ${pm(found)} | ${mean(hv).toFixed(4)} ± ${std(hv).toFixed(4)} |`);
 }
 writePlot(
   `${OUT}/pareto-nsga2.svg`,
@@ -333,13 +370,14 @@ writePlot(
 );
 for (const f of [
   "best-so-far-valid200",
+  "best-so-far-valid200-4workers",
   "best-so-far-valid12",
   "prefilter-re",
   "pareto-nsga2",
   "scatter-naswot",
   "scatter-nngp",
 ]) {
-  const { readFileSync } = await import("node:fs");
   writePlot(`${OUT}/${f}.png`, readFileSync(`${OUT}/${f}.svg`, "utf8"));
 }
 writeFileSync(`${OUT}/results.md`, `${lines.join("\n")}\n`);
+process.stderr.write(`total: ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
