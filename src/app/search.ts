@@ -37,6 +37,7 @@ import type { DataSpec } from "../train/run.js";
 import { shortTrainer } from "../train/shortTraining.js";
 import { Rng } from "../util/random.js";
 import { VERSION } from "../version.js";
+import { type StudySummary, summarizeStudy } from "./summary.js";
 
 const int = (min: number) => v.pipe(v.number(), v.safeInteger(), v.minValue(min));
 
@@ -100,13 +101,9 @@ export interface SearchPlan {
   readonly terms: readonly ObjectiveTerm[];
   readonly table?: BenchmarkTable;
   readonly budget: Budget;
-  readonly objective: (runtime: RuntimeOptions) => Objective;
+  readonly objective: Objective;
   /** The sampler, after the pre-stage (TE-NAS pruning or a prefilter) a study may need. */
-  readonly sampler: (
-    study: Study,
-    runtime: RuntimeOptions,
-    hooks: SearchHooks,
-  ) => Promise<{ sampler: Sampler; name: string }>;
+  readonly sampler: (study: Study, hooks: SearchHooks) => Promise<{ sampler: Sampler; name: string }>;
 }
 
 /** What `--set train.…` may set, with its defaults (the seed is --seed, epochs come from each term). */
@@ -154,7 +151,7 @@ export function setOwners(request: SearchRequest, terms: readonly ObjectiveTerm[
 }
 
 /** Checks a request completely (space, objective, algorithm, options, table) and plans it. */
-export async function planSearch(input: SearchRequest): Promise<SearchPlan> {
+export async function planSearch(input: SearchRequest, runtime: RuntimeOptions = {}): Promise<SearchPlan> {
   const parsed = v.safeParse(SearchRequestSchema, input);
   if (!parsed.success) throw new Error(describeIssue(parsed.issues));
   const r = parsed.output;
@@ -243,16 +240,14 @@ export async function planSearch(input: SearchRequest): Promise<SearchPlan> {
         })
       : undefined;
   };
-  const objective = (runtime: RuntimeOptions): Objective => {
-    const metrics = scorerFor(terms, runtime);
-    return makeObjective(terms, {
-      ...(table ? { table } : {}),
-      ...(metrics ? { metrics } : {}),
-      ...(train ? { trainer: shortTrainer({ space, data: trainDataSpec(r), config: train, runtime }) } : {}),
-    });
-  };
+  const metrics = scorerFor(terms, runtime);
+  const objective = makeObjective(terms, {
+    ...(table ? { table } : {}),
+    ...(metrics ? { metrics } : {}),
+    ...(train ? { trainer: shortTrainer({ space, data: trainDataSpec(r), config: train, runtime }) } : {}),
+  });
 
-  const sampler: SearchPlan["sampler"] = async (study, runtime, hooks) => {
+  const sampler: SearchPlan["sampler"] = async (study, hooks) => {
     const ctx = (s: SearchSpace<unknown>) => ({ space: s, seed: r.seed, objectives: terms.length });
     if (isTenas) {
       const found = await runTenas(r, space, study, runtime, hooks);
@@ -329,9 +324,12 @@ export function requestOf(config: StudyConfig): SearchRequest {
 
 export interface SearchResult {
   readonly plan: SearchPlan;
-  readonly study: Study;
   readonly run: StudyRun;
+  /** The study when this worker stopped (the storage is closed by then). */
+  readonly summary: StudySummary;
 }
+
+const runtimeOf = (s: RunSettings): RuntimeOptions => (s.threads ? { threads: s.threads } : {});
 
 /** Opens (or creates) the storage; a SQLite file this call created is removed again if it fails. */
 async function withStorage<T>(spec: string, fn: (storage: Storage) => Promise<T>): Promise<T> {
@@ -353,15 +351,14 @@ async function withStorage<T>(spec: string, fn: (storage: Storage) => Promise<T>
 }
 
 async function execute(plan: SearchPlan, study: Study, s: RunSettings): Promise<SearchResult> {
-  const runtime: RuntimeOptions = s.threads ? { threads: s.threads } : {};
   const hooks = s.hooks ?? {};
-  const { sampler, name } = await plan.sampler(study, runtime, hooks);
+  const { sampler, name } = await plan.sampler(study, hooks);
   const run = await runStudy({
     study,
     sampler,
     algorithm: name,
     seed: plan.config.seed,
-    objective: plan.objective(runtime),
+    objective: plan.objective,
     budget: plan.budget,
     ...(s.worker ? { worker: s.worker } : {}),
     ...(s.heartbeatSeconds !== undefined ? { heartbeatSeconds: s.heartbeatSeconds } : {}),
@@ -370,12 +367,16 @@ async function execute(plan: SearchPlan, study: Study, s: RunSettings): Promise<
     ...(hooks.onRecovered ? { onRecovered: hooks.onRecovered } : {}),
     ...(s.signal ? { signal: s.signal } : {}),
   });
-  return { plan, study, run };
+  const summary = await summarizeStudy(study, {
+    ...(plan.table ? { table: plan.table } : {}),
+    space: plan.space,
+  });
+  return { plan, run, summary };
 }
 
 /** `nasprobe search`: creates or resumes the study `settings.study` and runs it as one worker. */
 export async function runSearch(request: SearchRequest, settings: RunSettings): Promise<SearchResult> {
-  const plan = await planSearch(request);
+  const plan = await planSearch(request, runtimeOf(settings));
   return withStorage(settings.storage, async (storage) => {
     const study = await storage.openStudy(settings.study, plan.config, VERSION, plan.budget);
     return execute(plan, study, settings);
@@ -397,11 +398,14 @@ export async function runWorker(settings: RunSettings & { readonly budget?: Budg
     const info = await study.info();
     const budget = settings.budget && Object.keys(settings.budget).length > 0 ? settings.budget : info.budget;
     const request = requestOf(info.config);
-    const plan = await planSearch({
-      ...request,
-      ...(budget.queries !== undefined ? { budget: budget.queries } : {}),
-      ...(budget.cost !== undefined ? { costBudget: budget.cost } : {}),
-    });
+    const plan = await planSearch(
+      {
+        ...request,
+        ...(budget.queries !== undefined ? { budget: budget.queries } : {}),
+        ...(budget.cost !== undefined ? { costBudget: budget.cost } : {}),
+      },
+      runtimeOf(settings),
+    );
     return await execute(plan, study, settings);
   } finally {
     await storage.close();

@@ -3,7 +3,6 @@
 // study per file as before) or a PostgreSQL database shared by many workers — under a name.
 import type { Command } from "commander";
 import { runSearch, runWorker, type SearchRequest, type SearchResult, setOwners } from "../app/search.js";
-import { summarizeStudy } from "../app/summary.js";
 import { DEFAULT_DATASET } from "../data/index.js";
 import { parseObjectives } from "../search/objective.js";
 import { DEFAULT_GRACE_SECONDS, DEFAULT_HEARTBEAT_SECONDS } from "../search/study.js";
@@ -112,17 +111,13 @@ async function runAndPrint(
   } finally {
     bar?.stop();
   }
-  const { run, study, plan } = result;
-  if (run.resumed > 0) log(`resumed ${study.label}: ${run.resumed} trials were already done`);
+  const { run, summary, plan } = result;
+  if (run.resumed > 0) log(`resumed ${summary.label}: ${run.resumed} trials were already done`);
   if (run.exhausted) log(`${plan.config.algo} ran out of architectures to ask`);
-  const summary = await summarizeStudy(study, {
-    ...(plan.table ? { table: plan.table } : {}),
-    space: plan.space,
-  });
   printStudySummary(summary);
   if (summary.byState.complete === 0 && summary.byState.failed > 0) {
     const reason = run.trials.find((t) => t.state === "failed")?.reason ?? "?";
-    throw new Error(`every trial of ${study.label} failed (first: ${reason})`);
+    throw new Error(`every trial of ${summary.label} failed (first: ${reason})`);
   }
 }
 

@@ -102,6 +102,7 @@ export function formatTrials(
     finished_at: t.finishedAt ?? null,
     reason: t.reason ?? null,
     worker: t.worker ?? null,
+    finish_seq: t.finishSeq ?? null,
     retry_of: t.retryOf ?? null,
     retried_by: t.retriedBy ?? null,
     values: t.values,
@@ -120,6 +121,7 @@ export function formatTrials(
     "finished_at",
     "reason",
     "worker",
+    "finish_seq",
     "retry_of",
     "retried_by",
   ];
