@@ -16,6 +16,12 @@ describe("objective terms come from the metric registry, NNGP included", () => {
       ],
     );
     assert.deepEqual(metricsNeeded(terms), ["nngp", "ntk", "naswot"]);
+    // Size and compute are minimised as objectives whether a metric or a table column gives them
+    // (NSGA-II once maximised the flops metric while minimising table:flops_c10_M).
+    assert.deepEqual(
+      parseObjectives("flops,params,table:flops_c10_M,table:params_c10_M").map((t) => t.higherIsBetter),
+      [false, false, false, false],
+    );
     assert.throws(
       () => parseObjectives("zzz"),
       /unknown objective "zzz" \(use table:COLUMN, train:EPOCHS or a metric: nngp, naswot/,

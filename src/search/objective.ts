@@ -67,7 +67,9 @@ export function parseObjectiveTerm(spec: string, epochCost?: EpochCost): Objecti
     kind: "metric",
     valueName: value.name,
     metric: metric.name,
-    higherIsBetter: value.higherIsBetter,
+    // As an objective, model size and compute are costs to minimise, whether they come from a table
+    // column or a metric (as zero-cost proxies they rank "bigger is better", which is correlate's concern).
+    higherIsBetter: LOWER_IS_BETTER_COLUMN.test(value.name) ? false : value.higherIsBetter,
     cost: 0,
   };
 }
