@@ -1,4 +1,18 @@
 // Public API of nasprobe.
+
+// Search, studies and the application layer the CLI is built on.
+export {
+  planSearch,
+  type RunSettings,
+  runSearch,
+  runWorker,
+  type SearchHooks,
+  type SearchPlan,
+  type SearchRequest,
+  SearchRequestSchema,
+  type SearchResult,
+} from "./app/search.js";
+export { readStudies, type StudySummary, studyContext, summarizeStudy } from "./app/summary.js";
 export { correlationReport, formatCorrelationReport } from "./benchmarks/correlate.js";
 export { kendallTauB, pearson, spearman } from "./benchmarks/rankStats.js";
 export { readBenchmarkTable } from "./benchmarks/table.js";
@@ -24,6 +38,11 @@ export { compileToOnnx } from "./onnx/compile.js";
 export { compileGradient, type GradientOptions, gradName, type Loss } from "./onnx/gradient.js";
 export { GradientSession, oneHot } from "./onnx/gradientSession.js";
 export { OnnxSession, type RuntimeOptions } from "./onnx/runtime.js";
+export { ALGORITHMS, type Algorithm, getAlgorithm } from "./search/algorithms/index.js";
+export { type Objective, type ObjectiveTerm, parseObjectives } from "./search/objective.js";
+export type { AlgorithmContext } from "./search/optimizer.js";
+export type { FinishedTrial, PendingTrial, Proposal, ProposeContext, Sampler } from "./search/sampler.js";
+export { type RunStudyOptions, runStudy, type StudyRun, workerId } from "./search/study.js";
 export {
   type Decl,
   fixed,
@@ -53,4 +72,18 @@ export type {
 } from "./spaces/space.js";
 export { SpaceError } from "./spaces/space.js";
 export type { SupernetHook } from "./spaces/supernet.js";
+export { isPostgresUrl, openStorage } from "./store/index.js";
+export { memoryStorage } from "./store/memory.js";
+export type {
+  Budget,
+  Storage,
+  Study,
+  StudyConfig,
+  StudyInfo,
+  Trial,
+  TrialResult,
+  TrialState,
+  WorkerId,
+} from "./store/study.js";
+export { canonicalJson } from "./util/canonical.js";
 export { Rng } from "./util/random.js";
