@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { test } from "node:test";
@@ -231,4 +239,134 @@ test("score --metric a,b writes every value per architecture in one line; correl
   assert.equal(c.code, 0, c.stderr);
   assert.match(c.stdout, /== params \(higher is better\)/);
   assert.match(c.stdout, /== ntk_cond \(lower is better\)/);
+});
+
+const paramsRecord = (arch: string, params: number, seed = 0) => ({
+  arch_str: arch,
+  space: "nb201",
+  metric: "zero-cost",
+  seed,
+  settings: { data: "fashion-mnist", data_seed: 0, metrics: ["params"] },
+  version: "0.1.0",
+  params,
+  seconds: { params: 0.001 },
+});
+
+test("score --out keeps a complete last record that lacks its newline; a repeated --arch is scored once", () => {
+  const out = join(dir, "no-newline.jsonl");
+  const kept = JSON.stringify(paramsRecord(ARCH2, 123));
+  writeFileSync(out, kept); // complete, but no final newline (an editor, a hand-made file)
+  const r = cli("score", "--metric", "params", "--arch", ARCH, ARCH, "--out", out);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stderr,
+    /nasprobe: note: --arch: 1 repeated architecture \(same canonical form\) scored once/,
+  );
+  const lines = readFileSync(out, "utf8").split("\n");
+  assert.equal(lines[0], kept, "the record without newline was deleted before");
+  assert.equal(lines.length, 3);
+  assert.equal(lines[2], "");
+  assert.equal(JSON.parse(lines[1]!).arch_str, ARCH);
+  assert.equal((r.stdout.match(/802138/g) ?? []).length, 1, "the top list names each architecture once");
+});
+
+test("records of an earlier run with null values or other settings do not stop later runs", () => {
+  // What `--n-val 1` used to leave behind (no values, a reason), and a hand-made line without settings.
+  const out = join(dir, "poisoned.jsonl");
+  writeFileSync(
+    out,
+    [
+      {
+        arch_str: ARCH,
+        space: "nb201",
+        metric: "nngp",
+        seed: 0,
+        settings: { data: "fashion-mnist", data_seed: 0, n_train: 40, n_val: 1, ensemble: 1 },
+        score: null,
+        held_out_score: null,
+        best_epsilon: null,
+        reasons: { nngp: "validation set too small" },
+      },
+      { arch_str: ARCH2, metric: "zero-cost" },
+    ]
+      .map((x) => `${JSON.stringify(x)}\n`)
+      .join(""),
+  );
+  const r = cli("score", "--metric", "params", "--arch", ARCH, ARCH2, "--out", out);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(readJsonl(out).length, 4);
+  const table = join(dir, "poisoned.csv");
+  writeFileSync(table, `arch_str,acc\n${ARCH},93\n${ARCH2},80\n`);
+  const c = cli("correlate", "--table", table, "--scores", out, "--target", "acc", "--field", "params");
+  assert.equal(c.code, 0, c.stderr);
+  assert.match(c.stdout, /Spearman rho\s+1\.000/);
+});
+
+test("correlate refuses two seeds of one architecture, --seed picks one, and torn or unknown lines are reported", () => {
+  const table = join(dir, "seeds.csv");
+  writeFileSync(
+    table,
+    `arch_str,acc\n${ARCH},93\n${ARCH2},80\n|none~0|+|none~0|none~1|+|none~0|none~1|none~2|,10\n`,
+  );
+  const C = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|";
+  const honest = [ARCH, ARCH2, C].map((a, i) => paramsRecord(a, 3 - i, 0));
+  // Forged lines of another seed, placed first, used to win the merge and flip rho from +1 to -1.
+  const forged = [ARCH, ARCH2, C].map((a, i) => paramsRecord(a, i, 1));
+  const scores = join(dir, "seeds.jsonl");
+  writeFileSync(
+    scores,
+    `${[
+      ...forged,
+      ...honest,
+      paramsRecord("|skip_connect~0|+|none~0|none~1|+|none~0|none~1|skip_connect~2|", 9),
+    ]
+      .map((x) => JSON.stringify(x))
+      .join("\n")}\n{"arch_str":"|nor_co`,
+  );
+  const mixed = cli("correlate", "--table", table, "--scores", scores, "--target", "acc");
+  assert.equal(mixed.code, 1);
+  assert.equal(
+    mixed.stderr,
+    `nasprobe: error: ${scores}: line 4: a second, different "params" for ${ARCH} (3, but 0 on line 1: seed 0 vs 1; pass --seed to pick one)\n`,
+  );
+  const seed0 = cli("correlate", "--table", table, "--scores", scores, "--target", "acc", "--seed", "0");
+  assert.equal(seed0.code, 0, seed0.stderr);
+  assert.match(seed0.stdout, /^3 architectures, target acc/);
+  assert.match(seed0.stdout, /Spearman rho\s+1\.000/);
+  assert.match(
+    seed0.stderr,
+    /nasprobe: note: .*seeds\.jsonl: line 8 is torn \(an interrupted write\?\); left out/,
+  );
+  assert.match(
+    seed0.stderr,
+    /nasprobe: note: 1 architecture of .*seeds\.jsonl is not in the table .*seeds\.csv; ignored/,
+  );
+  assert.match(seed0.stderr, /nasprobe: note: .*: 3 records of seeds other than 0 left out/);
+  const seed1 = cli("correlate", "--table", table, "--scores", scores, "--target", "acc", "--seed", "1");
+  assert.match(seed1.stdout, /Spearman rho\s+-1\.000/);
+});
+
+test("stdout closed early ends a listing quietly; a full disk is one error line, not a stack trace", async () => {
+  const child = spawn(process.execPath, ["--import", "tsx", main, "info", "--all"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.setEncoding("utf8").on("data", (d: string) => {
+    stderr += d;
+  });
+  child.stdout.once("data", () => child.stdout.destroy());
+  const code = await new Promise<number | null>((done) => child.on("close", done));
+  assert.equal(code, 0);
+  assert.equal(stderr, "");
+  const full = openSync("/dev/full", "w");
+  try {
+    const r = spawnSync(process.execPath, ["--import", "tsx", main, "info", "--all"], {
+      stdio: ["ignore", full, "pipe"],
+      encoding: "utf8",
+    });
+    assert.equal(r.status, 1);
+    assert.equal(r.stderr, "nasprobe: error: cannot write to standard output (ENOSPC)\n");
+  } finally {
+    closeSync(full);
+  }
 });

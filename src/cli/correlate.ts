@@ -5,7 +5,7 @@ import { readBenchmarkTable } from "../benchmarks/table.js";
 import { valueInfo } from "../metrics/index.js";
 import { readScoreSet, SCORES_FILE } from "../reports/scores.js";
 import { readJsonlContents } from "../store/jsonl.js";
-import { inputFile, nonNegativeInt, refuseRepeatedOptions, warn } from "./options.js";
+import { DeferredNotes, inputFile, nonNegativeInt, refuseRepeatedOptions } from "./options.js";
 
 /** Table columns printed beside the metric as baselines, when the table has them. */
 const BASELINES = ["params_c10_M", "flops_c10_M", "c10valid_valid_12"];
@@ -39,13 +39,16 @@ export function registerCorrelate(program: Command): void {
       nonNegativeInt("--seed"),
     )
     .action((o: CorrelateOptions) => {
-      process.stdout.write(`${correlate(o)}\n`);
+      const notes = new DeferredNotes();
+      const report = correlate(o, notes);
+      notes.flush();
+      process.stdout.write(`${report}\n`);
     });
   refuseRepeatedOptions(command);
 }
 
-/** The report `nasprobe correlate` prints; notes and warnings go to stderr. */
-export function correlate(o: CorrelateOptions): string {
+/** The report `nasprobe correlate` prints; notes and warnings go to `notes` (stderr after success). */
+export function correlate(o: CorrelateOptions, notes = new DeferredNotes()): string {
   if (o.target.trim() === "") throw new Error("--target is empty");
   for (const f of o.field ?? []) {
     if (f.trim() === "") throw new Error("--field: an empty name");
@@ -58,7 +61,7 @@ export function correlate(o: CorrelateOptions): string {
   inputFile(o.scores, "scores file");
   if (o.onlyArchsIn !== undefined) inputFile(o.onlyArchsIn, "--only-archs-in file");
   const table = readBenchmarkTable(o.table, { required: [o.target] });
-  const note = warn("note");
+  const note = notes.note;
   let only: Set<string> | undefined;
   if (o.onlyArchsIn !== undefined) {
     const file = o.onlyArchsIn;
@@ -73,7 +76,7 @@ export function correlate(o: CorrelateOptions): string {
     ...(only ? { only, onlyFrom: `--only-archs-in ${o.onlyArchsIn}` } : {}),
     ...(o.seed !== undefined ? { seed: o.seed } : {}),
     note,
-    warn: warn("warning"),
+    warn: notes.warning,
   });
   if (set.otherSeeds > 0)
     note(`${o.scores}: ${set.otherSeeds} records of seeds other than ${o.seed} left out`);

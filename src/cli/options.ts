@@ -123,6 +123,23 @@ export const warn =
   };
 
 /**
+ * Notes and warnings held back until `flush`, so that a command that fails after finding them ends
+ * in its one error line only.
+ */
+export class DeferredNotes {
+  private readonly held: Array<[kind: "note" | "warning", message: string]> = [];
+  readonly note = (message: string): void => {
+    this.held.push(["note", message]);
+  };
+  readonly warning = (message: string): void => {
+    this.held.push(["warning", message]);
+  };
+  flush(): void {
+    for (const [kind, message] of this.held.splice(0)) warn(kind)(message);
+  }
+}
+
+/**
  * Throws a one-line error unless `path` is a readable regular file (symlinks followed): a missing
  * file, a directory, a FIFO (which would block the read) or a device is named as such.
  */

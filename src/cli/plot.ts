@@ -8,12 +8,12 @@ import { checkPlotPath, checkPngWidth, writePlot } from "../reports/png.js";
 import { readScoreSet, resolveMetricField } from "../reports/scores.js";
 import { getSpace } from "../spaces/index.js";
 import {
+  DeferredNotes,
   inputFile,
   nonNegativeInt,
   positiveInt,
   refuseRepeatedOptions,
   spaceTable,
-  warn,
 } from "./options.js";
 
 export interface ScatterCommandOptions {
@@ -43,8 +43,11 @@ function useLogX(xScale: string, xs: readonly number[]): boolean {
   return Math.max(...positive) / Math.min(...positive) >= 1e3;
 }
 
-/** `plot scatter`: builds the chart, writes it, and returns a one-line summary. */
-export function plotScatter(o: ScatterCommandOptions): string {
+/**
+ * `plot scatter`: builds the chart, writes it, and returns a one-line summary; notes and warnings go
+ * to `notes` (stderr after success).
+ */
+export function plotScatter(o: ScatterCommandOptions, notes = new DeferredNotes()): string {
   if (o.xScale !== "auto" && o.xScale !== "linear" && o.xScale !== "log")
     throw new Error(`--x-scale must be auto, linear or log, got "${o.xScale}"`);
   if (o.width !== undefined) checkPngWidth(o.width, "--width");
@@ -56,8 +59,8 @@ export function plotScatter(o: ScatterCommandOptions): string {
   checkPlotPath(o.out, [o.scores, o.table]);
   const { merged } = readScoreSet(o.scores, {
     ...(o.seed !== undefined ? { seed: o.seed } : {}),
-    note: warn("note"),
-    warn: warn("warning"),
+    note: notes.note,
+    warn: notes.warning,
   });
   const field = resolveMetricField(merged.values(), o.metric, o.scores);
   const table = spaceTable(space, o.table, { required: [column] });
@@ -137,7 +140,10 @@ export function registerPlot(program: Command): Command {
     .option("--width <px>", "PNG width in px, 100 to 10000 (default 800)", positiveInt("--width"))
     .option("--seed <n>", "use only the records of this seed", nonNegativeInt("--seed"))
     .action((o: ScatterCommandOptions) => {
-      process.stdout.write(`${plotScatter(o)}\n`);
+      const notes = new DeferredNotes();
+      const summary = plotScatter(o, notes);
+      notes.flush();
+      process.stdout.write(`${summary}\n`);
     });
   refuseRepeatedOptions(scatter);
   return plot;

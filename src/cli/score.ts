@@ -25,7 +25,13 @@ import { JsonlWriter, readJsonlContents } from "../store/jsonl.js";
 import { checkOutputPath, isSqliteFile, sameFile } from "../util/atomicWrite.js";
 import { Rng } from "../util/random.js";
 import { VERSION } from "../version.js";
-import { nonNegativeInt, parseSetOptions, positiveInt, refuseRepeatedOptions, warn } from "./options.js";
+import {
+  DeferredNotes,
+  nonNegativeInt,
+  parseSetOptions,
+  positiveInt,
+  refuseRepeatedOptions,
+} from "./options.js";
 import { progress } from "./progress.js";
 
 interface ScoreOptions {
@@ -148,7 +154,7 @@ function readResults(out: string): Record<string, unknown>[] {
  * `--out` checked before any work: a regular file or a new one in an existing directory, not the
  * space file, and a scores file (its torn last line, if any, reported; it is cut off when appending).
  */
-function checkOut(o: ScoreOptions): void {
+function checkOut(o: ScoreOptions, notes: DeferredNotes): void {
   let link: ReturnType<typeof lstatSync> | undefined;
   try {
     link = lstatSync(o.out);
@@ -169,7 +175,7 @@ function checkOut(o: ScoreOptions): void {
   readJsonlContents(o.out, {
     ...SCORES_FILE,
     onTorn: (line) =>
-      warn("note")(`${o.out}: line ${line} is torn (an interrupted run?); it is cut off before appending`),
+      notes.note(`${o.out}: line ${line} is torn (an interrupted run?); it is cut off before appending`),
   });
 }
 
@@ -180,16 +186,23 @@ async function runScore(o: ScoreOptions): Promise<void> {
     .filter((m) => m.length > 0);
   if (names.length === 0) throw new Error("--metric is empty");
   if (new Set(names).size !== names.length) throw new Error(`--metric repeats a metric: ${o.metric}`);
-  const overrides = metricOverrides(o, names);
+  // Notes wait until every check has passed: a refused command prints its one error line only.
+  const notes = new DeferredNotes();
+  const overrides = metricOverrides(o, names, notes);
   resolveMetrics(names, overrides); // every name, key and value checked before any work
-  checkOut(o);
+  checkOut(o, notes);
   const space = await loadSpace(o.space);
-  const archStrs = chooseArchitectures(o, space);
+  const archStrs = chooseArchitectures(o, space, notes);
+  notes.flush();
   for (const group of recordGroups(names)) await runGroup(o, space, archStrs, group, overrides);
 }
 
 /** `--set` items and NNGP's own flags as option overrides by metric (unknown names fail here). */
-function metricOverrides(o: ScoreOptions, names: string[]): Record<string, Record<string, unknown>> {
+function metricOverrides(
+  o: ScoreOptions,
+  names: string[],
+  notes: DeferredNotes,
+): Record<string, Record<string, unknown>> {
   for (const name of names) getMetric(name);
   const overrides = parseSetOptions(
     o.set,
@@ -207,8 +220,8 @@ function metricOverrides(o: ScoreOptions, names: string[]): Record<string, Recor
     if (!(preset in NNGP_PRESETS))
       throw new Error(`unknown preset "${preset}" (known: ${Object.keys(NNGP_PRESETS).join(", ")})`);
     if (preset === "fast") {
-      process.stderr.write(
-        "nasprobe: note: --preset fast showed no ranking signal on NAS-Bench-201 (Spearman -0.14 over 500 cells, docs/nngp-nb201.md); use it for smoke tests\n",
+      notes.note(
+        "--preset fast showed no ranking signal on NAS-Bench-201 (Spearman -0.14 over 500 cells, docs/nngp-nb201.md); use it for smoke tests",
       );
     }
     const fromFlags: Record<string, unknown> = {};
@@ -225,14 +238,14 @@ function metricOverrides(o: ScoreOptions, names: string[]): Record<string, Recor
   return overrides;
 }
 
-function chooseArchitectures(o: ScoreOptions, space: SearchSpace<unknown>): string[] {
+function chooseArchitectures(o: ScoreOptions, space: SearchSpace<unknown>, notes: DeferredNotes): string[] {
   const chosen = [o.arch !== undefined, o.sample !== undefined, o.all === true].filter(Boolean).length;
   if (chosen !== 1) throw new Error("score needs exactly one of --arch, --sample or --all");
   if (o.arch) {
     const given = o.arch.map((s) => space.format(space.parse(s)));
     const unique = [...new Set(given)];
     if (unique.length < given.length)
-      warn("note")(
+      notes.note(
         `--arch: ${given.length - unique.length} repeated architecture${given.length - unique.length === 1 ? "" : "s"} (same canonical form) scored once`,
       );
     return unique;

@@ -181,10 +181,10 @@ export function readScoreSet(file: string, opts: ReadScoresOptions = {}): ScoreS
     ...SCORES_FILE,
     onTorn: (line) => {
       torn = line;
-      opts.note?.(`${file}: line ${line} is torn (an interrupted write?); left out`);
     },
   });
-  if (contents.records.length === 0) throw new Error(`${file} holds no scores`);
+  if (contents.records.length === 0)
+    throw new Error(`${file} holds no scores${torn !== undefined ? ` (its line ${torn} is torn)` : ""}`);
   const keep = contents.records.map((r) => !opts.only || opts.only.has(r.arch_str as string));
   const set = mergeScores(
     contents.records.filter((_, i) => keep[i]),
@@ -202,7 +202,9 @@ export function readScoreSet(file: string, opts: ReadScoresOptions = {}): ScoreS
       `none of the architectures of ${file} is in ${opts.onlyFrom ?? "the architectures asked for"}`,
     );
   }
-  return torn === undefined ? set : { ...set, torn };
+  if (torn === undefined) return set;
+  opts.note?.(`${file}: line ${torn} is torn (an interrupted write?); left out`);
+  return { ...set, torn };
 }
 
 /** A scores file read and merged by architecture; throws when it is missing or empty. */

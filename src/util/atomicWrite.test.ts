@@ -7,6 +7,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
@@ -52,8 +53,21 @@ describe("atomicWriteFile", () => {
   });
 
   it("refuses FIFOs and devices (it would replace /dev/null as root)", () => {
+    // Only checked, never written: a regression must not replace the machine's /dev/null.
     assert.throws(() => checkOutputPath("/dev/null"), /\/dev\/null: is a character device; refusing/);
     const dir = fresh();
+    let device = false;
+    try {
+      execFileSync("mknod", ["-m", "666", join(dir, "null"), "c", "1", "3"], { stdio: "ignore" });
+      device = true;
+    } catch {
+      // not root: the check above stands for it
+    }
+    if (device) {
+      assert.throws(() => atomicWriteFile(join(dir, "null"), "x"), /null: is a character device; refusing/);
+      assert.ok(statSync(join(dir, "null")).isCharacterDevice());
+      rmSync(join(dir, "null"));
+    }
     execFileSync("mkfifo", [join(dir, "fifo")]);
     assert.throws(() => atomicWriteFile(join(dir, "fifo"), "x"), /fifo: is a FIFO; refusing/);
     assert.ok(statSync(join(dir, "fifo")).isFIFO());
