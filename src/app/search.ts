@@ -388,7 +388,7 @@ export async function runSearch(request: SearchRequest, settings: RunSettings): 
  * spent (or `budget` overrides it). The study's own configuration says what to run.
  */
 export async function runWorker(settings: RunSettings & { readonly budget?: Budget }): Promise<SearchResult> {
-  const storage = await openStorage(settings.storage);
+  const storage = await openStorage(settings.storage, { mustExist: true });
   try {
     const study = await storage.study(settings.study);
     if (!study)

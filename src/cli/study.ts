@@ -68,7 +68,7 @@ export function registerStudy(program: Command): void {
     )
     .argument("<file>", "study file")
     .action(async (file: string) => {
-      const storage = await openSqliteStorage(file);
+      const storage = await openSqliteStorage(file, { mustExist: true });
       const names = (await storage.studies()).map((s) => s.name);
       await storage.close();
       process.stdout.write(`${file}: current schema; studies: ${names.join(", ") || "none"}\n`);
@@ -240,6 +240,7 @@ export function registerStudyPlots(plot: Command): void {
         const s = studies[0]!;
         return { trials: await s.trials(), specs: (await s.info()).config.objectives };
       });
+      if (specs.length !== 2) throw new Error(`${file} has ${specs.length} objectives; plot pareto needs 2`);
       const [yTerm, xTerm] = specs.map((s) => parseObjectives(s)[0]!) as [ObjectiveTerm, ObjectiveTerm];
       const points = trials
         .filter((t) => t.state === "complete")

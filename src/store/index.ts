@@ -6,6 +6,9 @@ import type { Storage } from "./study.js";
 export { isPostgresUrl } from "./postgres.js";
 export type * from "./study.js";
 
-export function openStorage(spec: string, options: { readOnly?: boolean } = {}): Promise<Storage> {
+export function openStorage(
+  spec: string,
+  options: { readOnly?: boolean; mustExist?: boolean } = {},
+): Promise<Storage> {
   return isPostgresUrl(spec) ? openPostgresStorage(spec, options) : openSqliteStorage(spec, options);
 }

@@ -346,6 +346,26 @@ describe("SQLite files", () => {
     );
   });
 
+  it("reading a closed study leaves no -wal or -shm file behind, and sees every trial", async () => {
+    const sub = mkdtempSync(join(dir, "ro-"));
+    const path = join(sub, "st.db");
+    const w = await openSqliteStorage(path);
+    const study = await w.openStudy("s", config, "v", {});
+    const me = worker("ro");
+    await study.allocate(allocation(me));
+    await study.finish(0, me, ok(4));
+    await w.close();
+    const before = sha(path);
+    const r = await openSqliteStorage(path, { readOnly: true });
+    assert.deepEqual(
+      (await (await r.study("s"))!.trials()).map((t) => [t.state, t.objectives[0]]),
+      [["complete", 4]],
+    );
+    await r.close();
+    assert.deepEqual(readdirSync(sub), ["st.db"]);
+    assert.equal(sha(path), before);
+  });
+
   it("refuses a store written by a newer nasprobe", async () => {
     const path = join(dir, "newer.db");
     const s = await openSqliteStorage(path);
