@@ -82,6 +82,11 @@ const score: HostileCase[] = [
   ),
   ...badIntegers((v) => withOut("--data-seed", v), ["-3", "x"], NON_NEGATIVE),
   ...badIntegers((v) => withOut("--threads", v), ["0", "99999999999999999999"], POSITIVE),
+  // 100000 ONNX Runtime threads grew past 4 GB without ever starting.
+  {
+    args: withOut("--threads", "100000"),
+    error: /^--threads 100000: at most \d+ \(4 per core\) on this machine$/,
+  },
   {
     args: ["score", "--metric", "nngp", "--arch", A, "--out", "s.jsonl", "--ensemble", "0"],
     error: /--ensemble needs a positive integer/,

@@ -1,6 +1,7 @@
 // Parsers for CLI option values: each throws a one-line error naming the flag (a plain Error, which
 // commander passes through, so it ends as one `nasprobe: error: …` line without a usage hint).
 import { accessSync, constants, statSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import type { Command } from "commander";
 import {
   type BenchmarkTable,
@@ -32,6 +33,22 @@ export function nonNegativeInt(flag: string) {
   return (value: string): number => {
     const n = safeInteger(value);
     if (n === undefined) throw new Error(`${flag} needs an integer in [0, 2^53 − 1], got "${value}"`);
+    return n;
+  };
+}
+
+/**
+ * Most ONNX Runtime threads a command takes: 4 per core, at least 64. More only cost memory and
+ * start-up (`--threads 100000` grew past 4 GB and never started).
+ */
+export const MAX_THREADS = Math.max(64, 4 * availableParallelism());
+
+/** A thread count in [1, MAX_THREADS]. */
+export function threadCount(flag: string) {
+  const parse = positiveInt(flag);
+  return (value: string): number => {
+    const n = parse(value);
+    if (n > MAX_THREADS) throw new Error(`${flag} ${n}: at most ${MAX_THREADS} (4 per core) on this machine`);
     return n;
   };
 }

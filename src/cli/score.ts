@@ -31,6 +31,7 @@ import {
   parseSetOptions,
   positiveInt,
   refuseRepeatedOptions,
+  threadCount,
 } from "./options.js";
 import { progress } from "./progress.js";
 
@@ -130,7 +131,7 @@ export function registerScore(program: Command): void {
       "override a metric option, e.g. ntk.batchSize=32, nngp.epsilons=1e-3,1e-2 (checked against the metric's schema)",
       [],
     )
-    .option("--threads <n>", "ONNX Runtime intra-op threads (default: all cores)", positiveInt("--threads"))
+    .option("--threads <n>", "ONNX Runtime intra-op threads (default: all cores)", threadCount("--threads"))
     .option(
       "--batch-size <n>",
       `nngp: images per ONNX Runtime call (default ${NNGP_DEFAULTS.batchSize})`,
