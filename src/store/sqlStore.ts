@@ -4,6 +4,7 @@
 // allocated by the store, in one order that every worker sees.
 import { type Kysely, type Selectable, sql } from "kysely";
 import { canonicalJson, differences } from "../util/canonical.js";
+import { processAlive } from "../util/process.js";
 import type { Dialect, StoreDatabase, StudiesTable, TrialsTable } from "./schema.js";
 import type {
   AllocateOptions,
@@ -68,16 +69,6 @@ function toInfo(r: StudyRow): StudyInfo {
     createdAt: r.created_at,
     version: r.version,
   };
-}
-
-/** Whether process `pid` exists on this host (EPERM: it does, owned by someone else). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /** Why a running trial's worker counts as lost, or undefined while it is alive. */

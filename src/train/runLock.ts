@@ -2,15 +2,7 @@
 // pid. A second `nasprobe train` on the same files is refused in one line instead of racing the
 // first one's checkpoints; a lock whose process is gone (a SIGKILLed run) is taken over.
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
+import { processAlive } from "../util/process.js";
 
 /** Takes the lock `file` (throws naming the holder when a live process has it); returns its release. */
 export function acquireRunLock(file: string, what: string): () => void {
@@ -31,7 +23,7 @@ export function acquireRunLock(file: string, what: string): () => void {
       if (code === "ENOENT") throw new Error(`cannot write ${what}: its directory does not exist`);
       if (code !== "EEXIST") throw error;
       const holder = Number(readFileSync(file, "utf8").trim());
-      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder))
+      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && processAlive(holder))
         throw new Error(`${what} is being written by another nasprobe process (pid ${holder}; lock ${file})`);
       unlinkSync(file); // stale: its process is gone
     }
