@@ -247,6 +247,34 @@ describe("nasprobe search", () => {
     assert.match(other.stderr, /created with other settings: seed: 3 ≠ 4/);
   });
 
+  it("a study whose every trial failed is stored, and the command exits non-zero saying why", () => {
+    const tiny = join(dir, "tiny.csv");
+    writeFileSync(tiny, "arch_str,acc_200\n|none~0|+|none~0|none~1|+|none~0|none~1|none~2|,10\n");
+    const study = join(dir, "allfailed.db");
+    const r = cli(
+      "search",
+      "--algo",
+      "rs",
+      "--objective",
+      "table:acc_200",
+      "--table",
+      tiny,
+      "--budget",
+      "4",
+      "--seed",
+      "5",
+      "--study",
+      study,
+    );
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /trials: 4 \(0 complete, 4 failed\)/);
+    assert.match(
+      r.stderr.trim().split("\n").at(-1)!,
+      /^nasprobe: error: every trial of default in .*allfailed\.db failed \(first: .*not in/,
+    );
+    assert.equal(exportRows(study).length, 4, "the failed trials are kept");
+  });
+
   it("survives SIGKILL at ≥ 20 random moments: no trial lost or duplicated, same result as an uninterrupted run", async () => {
     const budget = 3000;
     const args = (study: string) => [
