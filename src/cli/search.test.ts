@@ -270,7 +270,7 @@ describe("nasprobe search", () => {
     assert.match(r.stdout, /trials: 4 \(0 complete, 4 failed\)/);
     assert.match(
       r.stderr.trim().split("\n").at(-1)!,
-      /^nasprobe: error: every trial of default in .*allfailed\.db failed \(first: .*not in/,
+      /^nasprobe: error: every trial of default in .*allfailed\.db failed \(first: .*has no row for/,
     );
     assert.equal(exportRows(study).length, 4, "the failed trials are kept");
   });
