@@ -57,7 +57,9 @@ try {
   } else if (isEpipe(error)) {
     process.exitCode = 0; // a write to a closed pipe that surfaced as an exception
   } else {
-    process.stderr.write(`nasprobe: error: ${error instanceof Error ? error.message : String(error)}\n`);
+    // One line, always: a message that quotes input (a file's bytes, say) may hold newlines.
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`nasprobe: error: ${message.replace(/\s*[\r\n]+\s*/g, " ").trim()}\n`);
     process.exitCode = 1;
   }
 }

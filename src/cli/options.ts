@@ -3,15 +3,8 @@
 import { accessSync, constants, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import type { Command } from "commander";
-import {
-  type BenchmarkTable,
-  type ReadBenchmarkTableOptions,
-  readBenchmarkTable,
-} from "../benchmarks/table.js";
 import type { Metric } from "../metrics/metric.js";
 import { readOptionText, resolveOptions } from "../metrics/options.js";
-import type { SearchSpace } from "../spaces/space.js";
-import { sharedDataPath } from "../util/sharedData.js";
 
 /** Decimal digits only (no sign, exponent, hex or blanks) and exactly representable: ≤ 2^53 − 1. */
 const safeInteger = (value: string): number | undefined => {
@@ -112,25 +105,7 @@ export function parseSetOptions(
   return out;
 }
 
-/**
- * `--table`, or the space's benchmark table beside the repository, read with the space's key
- * column; a one-line error when there is none.
- */
-export function spaceTable(
-  space: SearchSpace<unknown>,
-  given: string | undefined,
-  opts: ReadBenchmarkTableOptions = {},
-): BenchmarkTable {
-  const hook = space.benchmark;
-  const path = given ?? (hook ? sharedDataPath(hook.table) : undefined);
-  if (!path)
-    throw new Error(
-      hook
-        ? `no benchmark table: pass --table FILE.csv (../shared/data/${hook.table} is absent)`
-        : `space ${space.name} has no benchmark table: pass --table FILE.csv`,
-    );
-  return readBenchmarkTable(path, { ...opts, ...(hook ? { keyColumn: hook.keyColumn } : {}) });
-}
+export { spaceTable } from "../benchmarks/spaceTable.js";
 
 /** A stderr line `nasprobe: KIND: message` (KIND: note, warning). */
 export const warn =

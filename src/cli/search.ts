@@ -7,7 +7,7 @@ import { DEFAULT_DATASET } from "../data/index.js";
 import { parseObjectives } from "../search/objective.js";
 import { DEFAULT_GRACE_SECONDS, DEFAULT_HEARTBEAT_SECONDS } from "../search/study.js";
 import type { Trial } from "../store/study.js";
-import { nonNegativeInt, parseSetOptions, positiveInt, type SetOwner } from "./options.js";
+import { nonNegativeInt, parseSetOptions, positiveInt, type SetOwner, threadCount } from "./options.js";
 import { type Progress, progress } from "./progress.js";
 import { printStudySummary } from "./study.js";
 
@@ -63,7 +63,7 @@ function whereOptions(command: Command): Command {
       "study storage: a postgresql:// URL or a SQLite file holding several studies",
     )
     .option("--study <name|file>", "with --storage, the study's name; alone, a SQLite file holding one study")
-    .option("--threads <n>", "ONNX Runtime intra-op threads (default: all cores)", positiveInt("--threads"))
+    .option("--threads <n>", "ONNX Runtime intra-op threads (default: all cores)", threadCount("--threads"))
     .option(
       "--heartbeat <s>",
       "seconds between heartbeats of the running trial",

@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { readStudies, type StudySummary, studyContext, summarizeStudy } from "../app/summary.js";
 import { bestSoFarPlot, paretoFront, paretoPlot } from "../reports/plots.js";
-import { writePlot } from "../reports/png.js";
+import { checkPlotPath, writePlot } from "../reports/png.js";
 import { type ObjectiveTerm, parseObjectives } from "../search/objective.js";
 import { openSqliteStorage } from "../store/sqlite.js";
 import type { Trial } from "../store/study.js";
@@ -199,6 +199,7 @@ export function registerStudyPlots(plot: Command): void {
     .option("--title <text>", "plot title")
     .option("--study <name>", "only this study of each storage (default: all)")
     .action(async (files: string[], o: { out: string; title?: string; study?: string }) => {
+      checkPlotPath(o.out, files);
       const groups = new Map<string, number[][]>();
       let label = "";
       let count = 0;
@@ -224,7 +225,7 @@ export function registerStudyPlots(plot: Command): void {
         yLabel: label,
         series: [...groups].map(([algo, runs]) => ({ label: algo, runs })),
       });
-      writePlot(o.out, svg);
+      writePlot(o.out, svg, { inputs: files });
       process.stdout.write(`${o.out}: ${count} studies, ${groups.size} algorithms\n`);
     });
   plot
@@ -234,6 +235,7 @@ export function registerStudyPlots(plot: Command): void {
     .requiredOption("--out <file>", "output file, .svg or .png")
     .option("--study <name>", "the study (needed when the storage holds several)")
     .action(async (file: string, o: { out: string; study?: string }) => {
+      checkPlotPath(o.out, [file]);
       const { trials, specs } = await readStudies(file, o.study, async (studies) => {
         if (studies.length > 1)
           throw new Error(`${file} holds ${studies.length} studies; choose one with --study NAME`);
@@ -257,6 +259,7 @@ export function registerStudyPlots(plot: Command): void {
           front,
           ...dir,
         }),
+        { inputs: [file] },
       );
       process.stdout.write(`${o.out}: ${points.length} trials, ${front.length} on the front\n`);
     });

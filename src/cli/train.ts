@@ -17,7 +17,7 @@ import {
 } from "../train/run.js";
 import { acquireRunLock } from "../train/runLock.js";
 import type { EpochRecord } from "../train/trainer.js";
-import { nonNegativeInt, positiveInt } from "./options.js";
+import { nonNegativeInt, positiveInt, threadCount } from "./options.js";
 import { progress } from "./progress.js";
 
 interface TrainFlags {
@@ -115,7 +115,7 @@ export function registerTrain(program: Command): void {
     .option("--label-smoothing <x>", "label smoothing in [0, 1) (default 0)", number("--label-smoothing"))
     .option("--no-augment", "no random crop and flip")
     .option("--seed <n>", "seed of the weights, data order and augmentation", nonNegativeInt("--seed"), 0)
-    .option("--threads <n>", "ONNX Runtime threads (default: all cores)", positiveInt("--threads"))
+    .option("--threads <n>", "ONNX Runtime threads (default: all cores)", threadCount("--threads"))
     .option(
       "--set <part.key=value>",
       "further settings: train.*, schedule.*, optimizer.*",
