@@ -1,30 +1,27 @@
 // `nasprobe score`: score architectures with training-free metrics into a JSON-lines file. Every
 // metric, NNGP included, goes through the Metric contract: `--set metric.option=value` and NNGP's
 // own flags become option overrides, checked before any work.
-import { lstatSync, statSync } from "node:fs";
+import { existsSync, lstatSync, statSync } from "node:fs";
 import type { Command } from "commander";
+import {
+  type ArchSelection,
+  chooseArchitectures,
+  isRecordOf,
+  type ScoreRun,
+  type ScoreSink,
+  scoreArchitectures,
+  scoreGroups,
+} from "../app/score.js";
 import { DEFAULT_DATASET } from "../data/index.js";
 import { INIT_SCHEMES } from "../ir/init.js";
 import { getMetric, METRIC_NAMES } from "../metrics/index.js";
 import type { MetricValueInfo } from "../metrics/metric.js";
 import { NNGP_DEFAULTS, NNGP_PRESETS, type NngpOptions, nngp } from "../metrics/nngp.js";
 import { resolveOptions } from "../metrics/options.js";
-import {
-  type ArchScore,
-  type MetricOverrides,
-  metricScorer,
-  recordedSettings,
-  recordGroups,
-  resolveMetrics,
-  type Scorer,
-} from "../metrics/scorer.js";
 import { SCORES_FILE } from "../reports/scores.js";
 import { loadSpace } from "../spaces/index.js";
-import type { SearchSpace } from "../spaces/space.js";
 import { JsonlWriter, readJsonlContents } from "../store/jsonl.js";
 import { checkOutputPath, isSqliteFile, sameFile } from "../util/atomicWrite.js";
-import { Rng } from "../util/random.js";
-import { VERSION } from "../version.js";
 import {
   DeferredNotes,
   nonNegativeInt,
@@ -190,12 +187,73 @@ async function runScore(o: ScoreOptions): Promise<void> {
   // Notes wait until every check has passed: a refused command prints its one error line only.
   const notes = new DeferredNotes();
   const overrides = metricOverrides(o, names, notes);
-  resolveMetrics(names, overrides); // every name, key and value checked before any work
+  const common = { metrics: names, overrides, data: o.data, dataSeed: o.dataSeed };
+  scoreGroups(common); // every name, key and value checked before any work
   checkOut(o, notes);
   const space = await loadSpace(o.space);
-  const archStrs = chooseArchitectures(o, space, notes);
+  const select = selection(o);
+  const { repeated } = chooseArchitectures(space, select, o.seed);
+  if (repeated > 0)
+    notes.note(
+      `--arch: ${repeated} repeated architecture${repeated === 1 ? "" : "s"} (same canonical form) scored once`,
+    );
   notes.flush();
-  for (const group of recordGroups(names)) await runGroup(o, space, archStrs, group, overrides);
+  const sink = jsonlSink(o.out);
+  let bar: ReturnType<typeof progress> | undefined;
+  let run: ScoreRun;
+  try {
+    run = await scoreArchitectures(
+      {
+        ...common,
+        spaceName: o.space,
+        space,
+        select,
+        seed: o.seed,
+        ...(o.threads ? { runtime: { threads: o.threads } } : {}),
+      },
+      sink,
+      {
+        onGroup(group, todo, skipped) {
+          bar?.stop();
+          if (skipped > 0)
+            process.stderr.write(`${skipped} of ${todo + skipped} already in ${o.out}; skipping them\n`);
+          bar = todo > 0 ? progress(todo, group.metrics.join(",")) : undefined;
+        },
+        onScored(archStr, r, group) {
+          for (const [m, why] of Object.entries(r.reasons))
+            process.stderr.write(`nasprobe: warning: ${archStr}: ${m}: ${why}\n`);
+          bar?.tick(`${archStr.slice(0, 40)}… ${group.first.name} ${r.values[group.first.name] ?? "NaN"}`);
+        },
+      },
+    );
+  } finally {
+    bar?.stop();
+    sink.close();
+  }
+  for (const group of run.groups) printTop(o, run.archStrs, isRecordOf(group, o.seed), group.first);
+}
+
+/** --arch, --sample or --all, exactly one. */
+function selection(o: ScoreOptions): ArchSelection {
+  const chosen = [o.arch !== undefined, o.sample !== undefined, o.all === true].filter(Boolean).length;
+  if (chosen !== 1) throw new Error("score needs exactly one of --arch, --sample or --all");
+  return o.arch ? { archs: o.arch } : o.sample !== undefined ? { sample: o.sample } : { all: true };
+}
+
+/** The results file as a sink: appended to (opened at the first record), its torn end repaired. */
+function jsonlSink(out: string): ScoreSink & { close(): void } {
+  let writer: JsonlWriter | undefined;
+  return {
+    records: () => readResults(out),
+    append(record) {
+      writer ??= new JsonlWriter(out, SCORES_FILE);
+      writer.append(record);
+    },
+    close() {
+      // Even with nothing to add, the end of a crashed run is repaired.
+      (writer ?? (existsSync(out) ? new JsonlWriter(out, SCORES_FILE) : undefined))?.close();
+    },
+  };
 }
 
 /** `--set` items and NNGP's own flags as option overrides by metric (unknown names fail here). */
@@ -239,153 +297,10 @@ function metricOverrides(
   return overrides;
 }
 
-function chooseArchitectures(o: ScoreOptions, space: SearchSpace<unknown>, notes: DeferredNotes): string[] {
-  const chosen = [o.arch !== undefined, o.sample !== undefined, o.all === true].filter(Boolean).length;
-  if (chosen !== 1) throw new Error("score needs exactly one of --arch, --sample or --all");
-  if (o.arch) {
-    const given = o.arch.map((s) => space.format(space.parse(s)));
-    const unique = [...new Set(given)];
-    if (unique.length < given.length)
-      notes.note(
-        `--arch: ${given.length - unique.length} repeated architecture${given.length - unique.length === 1 ? "" : "s"} (same canonical form) scored once`,
-      );
-    return unique;
-  }
-  if (!space.enumerate) {
-    if (o.all) throw new Error(`space ${space.name} is too large or unbounded to list; use --sample`);
-    return distinctSamples(space, o.sample!, new Rng(o.seed, "sample-archs"));
-  }
-  // A seeded shuffle of the whole list: the same cells for the same seed as every earlier release.
-  const all = [...space.enumerate()].map((a) => space.format(a));
-  if (o.sample !== undefined && o.sample > all.length)
-    throw new Error(`--sample ${o.sample} exceeds the space's ${all.length}`);
-  return o.all ? all : new Rng(o.seed, "sample-archs").shuffle(all).slice(0, o.sample);
-}
-
-/** `count` distinct seeded draws of an unbounded space (fails when the space runs out of new ones). */
-function distinctSamples(space: SearchSpace<unknown>, count: number, rng: Rng): string[] {
-  const seen = new Set<string>();
-  for (let tries = 0; seen.size < count; tries++) {
-    if (tries > 100 * count)
-      throw new Error(`space ${space.name}: fewer than ${count} distinct architectures drawn`);
-    seen.add(space.format(space.sample(rng)));
-  }
-  return [...seen];
-}
-
-const recordKey = (arch: string, seed: number, settings: object) =>
-  `${arch}|${seed}|${JSON.stringify(settings)}`;
-
-/** Whether a record is of this run's metric group, seed and settings. */
-const recordKeyOf =
-  (metric: string, seed: number, settings: object) =>
-  (r: Record<string, unknown>): boolean =>
-    r.metric === metric && r.seed === seed && JSON.stringify(r.settings) === JSON.stringify(settings);
-
-/** The architectures not yet in `out` for this metric and settings (a resumed run skips the rest). */
-function remaining(o: ScoreOptions, archStrs: string[], metric: string, settings: object): string[] {
-  const done = new Set(
-    readResults(o.out)
-      .filter((r) => r.metric === metric)
-      .map((r) => recordKey(r.arch_str as string, r.seed as number, r.settings as object)),
-  );
-  const todo = archStrs.filter((a) => !done.has(recordKey(a, o.seed, settings)));
-  if (todo.length < archStrs.length) {
-    process.stderr.write(
-      `${archStrs.length - todo.length} of ${archStrs.length} already in ${o.out}; skipping them\n`,
-    );
-  }
-  if (todo.length === 0) new JsonlWriter(o.out, SCORES_FILE).close(); // still repair the end of a crashed run
-  return todo;
-}
-
-/**
- * Scores `todo` into `out`, one JSON line per architecture (`record` shapes it); a failure on one
- * architecture is recorded with its reason and the sweep goes on.
- */
-async function sweep(
-  o: ScoreOptions,
-  scorer: Scorer,
-  todo: string[],
-  label: string,
-  record: (archStr: string, r: ArchScore) => Record<string, unknown>,
-  note: (r: ArchScore) => string,
-): Promise<void> {
-  const writer = new JsonlWriter(o.out, SCORES_FILE);
-  const bar = progress(todo.length, label);
-  try {
-    for (const archStr of todo) {
-      const r = await scorer.score(archStr);
-      writer.append(record(archStr, r));
-      for (const [m, why] of Object.entries(r.reasons))
-        process.stderr.write(`nasprobe: warning: ${archStr}: ${m}: ${why}\n`);
-      bar.tick(`${archStr.slice(0, 40)}… ${note(r)}`);
-    }
-  } finally {
-    bar.stop();
-    writer.close();
-  }
-}
-
-const runtimeOf = (o: ScoreOptions) => (o.threads ? { threads: o.threads } : {});
-
-/**
- * One group of metrics (see recordGroups), sharing one Memo per architecture; one JSON line per
- * architecture labelled with the group.
- */
-async function runGroup(
-  o: ScoreOptions,
-  space: SearchSpace<unknown>,
-  archStrs: string[],
-  group: { label: string; metrics: string[] },
-  allOverrides: MetricOverrides,
-): Promise<void> {
-  const names = group.metrics;
-  const overrides = Object.fromEntries(
-    names.filter((n) => allOverrides[n]).map((n) => [n, allOverrides[n]!]),
-  );
-  const first = getMetric(names[0]!).values[0]!;
-  const settings = recordedSettings(
-    { data: o.data, dataSeed: o.dataSeed, overrides },
-    resolveMetrics(names, overrides),
-  );
-  const todo = remaining(o, archStrs, group.label, settings);
-  if (todo.length > 0) {
-    const scorer = metricScorer({
-      space,
-      data: o.data,
-      dataSeed: o.dataSeed,
-      seed: o.seed,
-      runtime: runtimeOf(o),
-      metrics: names,
-      overrides,
-    });
-    await sweep(
-      o,
-      scorer,
-      todo,
-      names.join(","),
-      (archStr, r) => ({
-        arch_str: archStr,
-        space: o.space,
-        metric: group.label,
-        seed: o.seed,
-        settings,
-        version: VERSION,
-        ...r.values,
-        ...(Object.keys(r.reasons).length > 0 ? { reasons: r.reasons } : {}),
-        seconds: r.seconds,
-      }),
-      (r) => `${first.name} ${r.values[first.name] ?? "NaN"}`,
-    );
-  }
-  printTop(o, archStrs, recordKeyOf(group.label, o.seed, settings), first);
-}
-
 /** The five best requested architectures in `out` by one value, in its own sign convention. */
 function printTop(
   o: ScoreOptions,
-  archStrs: string[],
+  archStrs: readonly string[],
   isThisRun: (r: Record<string, unknown>) => boolean,
   value: MetricValueInfo,
 ): void {
