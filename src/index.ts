@@ -2,6 +2,14 @@
 
 // Search, studies and the application layer the CLI is built on.
 export {
+  type ArchSelection,
+  chooseArchitectures,
+  type ScoreRequest,
+  type ScoreRun,
+  type ScoreSink,
+  scoreArchitectures,
+} from "./app/score.js";
+export {
   planSearch,
   type RunSettings,
   runSearch,

@@ -2,6 +2,7 @@
 import { existsSync } from "node:fs";
 import { METRICS, valueInfo } from "../metrics/index.js";
 import { type JsonlReadOptions, readJsonlContents } from "../store/jsonl.js";
+import { canonicalJson } from "../util/canonical.js";
 
 /** Record keys that describe a run rather than hold a value: the first record's are kept. */
 const META_KEYS = new Set([
@@ -64,17 +65,17 @@ const show = (v: unknown) => (JSON.stringify(v) ?? "undefined").slice(0, 60);
 
 /**
  * What determines one value of a record: its seed and the settings that apply to the value's metric
- * (the metrics scored alongside it, and their options, do not matter).
+ * (the metrics scored alongside it, and their options, do not matter; keys in any order are the same).
  */
 function provenance(r: Record<string, unknown>, field: string): string {
   const seed = r.seed ?? null;
   const settings = r.settings;
-  if (!isObject(settings)) return JSON.stringify({ seed });
+  if (!isObject(settings)) return canonicalJson({ seed });
   const owner = METRICS.find((m) => m.values.some((v) => v.name === field));
-  if (owner?.recordSettings) return JSON.stringify({ seed, settings });
+  if (owner?.recordSettings) return canonicalJson({ seed, settings });
   const { metrics: _metrics, options, ...rest } = settings;
   const own = owner && isObject(options) ? (options[owner.name] ?? null) : (options ?? null);
-  return JSON.stringify({ seed, ...rest, options: own });
+  return canonicalJson({ seed, ...rest, options: own });
 }
 
 /**
