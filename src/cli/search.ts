@@ -3,6 +3,7 @@
 // study per file as before) or a PostgreSQL database shared by many workers — under a name.
 import type { Command } from "commander";
 import { runSearch, runWorker, type SearchRequest, type SearchResult, setOwners } from "../app/search.js";
+import { readStudies } from "../app/summary.js";
 import { DEFAULT_DATASET } from "../data/index.js";
 import { parseObjectives } from "../search/objective.js";
 import { DEFAULT_GRACE_SECONDS, DEFAULT_HEARTBEAT_SECONDS } from "../search/study.js";
@@ -239,13 +240,24 @@ export function registerSearch(program: Command): void {
       .option("--budget <n>", "override the study's stored budget (queries)", positiveInt("--budget")),
   ).action(async (o: WhereOptions & { budget?: number }) => {
     const where = whereIs(o);
-    await runAndPrint(o.budget, `worker ${where.study}`, true, "value", (hooks) =>
-      runWorker({
-        ...where,
-        ...settingsOf(o),
-        hooks,
-        ...(o.budget !== undefined ? { budget: { queries: o.budget } } : {}),
-      }),
+    // The stored study says what the progress line shows: its objective and budget.
+    const info = await readStudies(where.storage, where.study, async ([study]) => study!.info()).catch(
+      () => undefined,
+    );
+    const term = info ? parseObjectives(info.config.objectives[0]!)[0]! : undefined;
+    const total = o.budget ?? info?.budget.queries;
+    await runAndPrint(
+      total,
+      `worker ${where.study}`,
+      term?.higherIsBetter ?? true,
+      term?.valueName ?? "value",
+      (hooks) =>
+        runWorker({
+          ...where,
+          ...settingsOf(o),
+          hooks,
+          ...(o.budget !== undefined ? { budget: { queries: o.budget } } : {}),
+        }),
     );
   });
 }
