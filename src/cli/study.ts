@@ -98,7 +98,7 @@ export function formatTrials(
     seconds: t.seconds,
     seed: t.seed,
     version: t.version,
-    started_at: t.startedAt,
+    started_at: t.startedAt ?? null,
     finished_at: t.finishedAt ?? null,
     reason: t.reason ?? null,
     worker: t.worker ?? null,

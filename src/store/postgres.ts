@@ -29,7 +29,7 @@ const SCHEMA_LOCK = 0x6e617370;
 
 export async function openPostgresStorage(
   url: string,
-  options: { readOnly?: boolean } = {},
+  options: { readOnly?: boolean; mustExist?: boolean } = {},
 ): Promise<Storage> {
   const location = redactUrl(url);
   const pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 10_000 });
@@ -40,6 +40,8 @@ export async function openPostgresStorage(
   const readOnly = options.readOnly ?? false;
   try {
     const state = await schemaState(db);
+    // A worker joins a study: on a database without nasprobe's schema it creates none.
+    if (options.mustExist && state.kind === "empty") throw new Error("it holds no nasprobe study");
     if (readOnly) {
       if (state.kind === "empty") throw new Error("it holds no nasprobe study");
       if (state.kind !== "current") await migrate(db, "postgres", location);

@@ -145,8 +145,9 @@ class SqlStudy implements Study {
         .selectAll()
         .where("study_id", "=", this.id)
         .where("state", "=", "running")
-        .orderBy("number")
         .execute();
+      // Sorted here, not by ORDER BY number, which makes SQLite walk every trial instead of the state index.
+      running.sort((a, b) => a.number - b.number);
       const stillRunning: TrialRow[] = [];
       for (const t of running) {
         const why = t.worker_id === o.worker.id ? undefined : lostBecause(t, o.worker, nowMs, o.graceSeconds);
@@ -179,14 +180,14 @@ class SqlStudy implements Study {
         started_at: iso(nowMs),
         heartbeat_ms: nowMs,
       };
-      const waiting = await trx
-        .selectFrom("trials")
-        .selectAll()
-        .where("study_id", "=", this.id)
-        .where("state", "=", "waiting")
-        .orderBy("number")
-        .limit(1)
-        .executeTakeFirst();
+      const waiting = (
+        await trx
+          .selectFrom("trials")
+          .selectAll()
+          .where("study_id", "=", this.id)
+          .where("state", "=", "waiting")
+          .execute()
+      ).sort((a, b) => a.number - b.number)[0];
       if (waiting) {
         await trx
           .updateTable("trials")
@@ -201,15 +202,9 @@ class SqlStudy implements Study {
       const othersRunning = stillRunning.some((t) => t.worker_id !== o.worker.id);
       const stop = (why: "budget" | "exhausted"): Allocation =>
         othersRunning ? { kind: "wait", recovered } : { kind: "done", why, recovered };
-      if (o.budget.queries !== undefined) {
-        const counted = await trx
-          .selectFrom("trials")
-          .select((e) => e.fn.countAll<number | string>().as("n"))
-          .where("study_id", "=", this.id)
-          .where("retried_by", "is", null)
-          .executeTakeFirstOrThrow();
-        if (Number(counted.n) >= o.budget.queries) return stop("budget");
-      }
+      // Trials that count against the budget (all but lost ones, whose retries count instead) are
+      // exactly the proposals made so far.
+      if (o.budget.queries !== undefined && study.proposed_count >= o.budget.queries) return stop("budget");
       if (o.budget.cost !== undefined) {
         const spent = await trx
           .selectFrom("trials")

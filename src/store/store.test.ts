@@ -264,6 +264,19 @@ for (const [name, open] of backends) {
   });
 }
 
+describe("joining never creates a store", () => {
+  it("a worker's open of an empty PostgreSQL database or a missing file is refused, creating nothing", async (t) => {
+    const missing = join(dir, "never.db");
+    await assert.rejects(openStorage(missing, { mustExist: true }), /no study store at/);
+    assert.equal(existsSync(missing), false);
+    const url = await testPostgresUrl();
+    if (!url) return t.skip("PostgreSQL not available");
+    await assert.rejects(openStorage(url, { mustExist: true }), /holds no nasprobe study/);
+    const reader = await openStorage(url, { readOnly: true }).catch((e: Error) => e.message);
+    assert.match(String(reader), /holds no nasprobe study/, "still no schema after the refusal");
+  });
+});
+
 const sha = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
 
 describe("SQLite files", () => {
