@@ -20,9 +20,11 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
+import { cliBundle, REPO } from "./testing/cliBundle.js";
+
+export { REPO };
 
 export interface HostileCase {
   /** Test name (default: the arguments). */
@@ -89,54 +91,11 @@ export function files(spec: Readonly<Record<string, FileSpec>>): (dir: string) =
 /** The first bytes of a SQLite 3 database (what a nasprobe study file starts with). */
 export const SQLITE_BYTES = Buffer.concat([Buffer.from("SQLite format 3\0", "latin1"), Buffer.alloc(84, 1)]);
 
-export const REPO = resolve(fileURLToPath(import.meta.url), "../../..");
-const MAIN = join(REPO, "src/cli/main.ts");
-const TSX = import.meta.resolve("tsx");
-
-interface Entry {
-  argv: string[];
-  env: Record<string, string>;
-}
-let entry: Entry | undefined;
-
 /**
- * How the CLI is started. `node --import tsx src/cli/main.ts` costs ~1.1 s a start on this machine
- * (tsx resolves ~200 modules through its loader thread), so the sources are bundled once per test
- * process with esbuild (tsx's own transformer; packages stay external) into a temporary directory:
- * ~0.4 s a start. The bundle sits one level below a copy of package.json (src/version.ts reads
- * ../package.json) and reads the shared data through NASPROBE_SHARED_DATA (src/util/sharedData.ts).
- * NASPROBE_HOSTILE_TSX=1 starts every case through tsx instead.
+ * How the CLI is started: the bundle of cli/testing/cliBundle.ts (~0.4 s a start against ~1.1 s
+ * through tsx); NASPROBE_HOSTILE_TSX=1 starts every case through tsx instead.
  */
-function cliEntry(): Entry {
-  if (entry) return entry;
-  if (process.env.NASPROBE_HOSTILE_TSX === "1") {
-    entry = { argv: ["--import", TSX, MAIN], env: {} };
-    return entry;
-  }
-  const dir = mkdtempSync(join(tmpdir(), "nasprobe-cli-bundle-"));
-  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
-  execFileSync(
-    join(REPO, "node_modules/.bin/esbuild"),
-    [
-      MAIN,
-      "--bundle",
-      "--packages=external",
-      `--outfile=${join(dir, "cli", "main.js")}`,
-      "--format=esm",
-      "--platform=node",
-      "--target=node20",
-      "--log-level=error",
-    ],
-    { stdio: ["ignore", "ignore", "inherit"] },
-  );
-  writeFileSync(join(dir, "package.json"), readFileSync(join(REPO, "package.json")));
-  symlinkSync(join(REPO, "node_modules"), join(dir, "node_modules"));
-  entry = {
-    argv: [join(dir, "cli", "main.js")],
-    env: { NASPROBE_SHARED_DATA: process.env.NASPROBE_SHARED_DATA ?? resolve(REPO, "../shared/data") },
-  };
-  return entry;
-}
+const cliEntry = () => cliBundle({ tsx: process.env.NASPROBE_HOSTILE_TSX === "1" });
 
 /** The commander hint that follows its own error line (main.ts: showHelpAfterError). */
 const USAGE_HINT = "(add --help for usage)";
@@ -185,7 +144,7 @@ export function runCli(
   opts: { stdin?: string; timeoutMs?: number; env?: Readonly<Record<string, string>> } = {},
 ): Promise<CliRun> {
   return new Promise((done, fail) => {
-    const { argv, env } = cliEntry();
+    const { args: argv, env } = cliEntry();
     const child = spawn(process.execPath, [...argv, ...args], {
       cwd,
       env: { ...process.env, ...env, ...opts.env },

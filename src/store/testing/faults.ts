@@ -7,62 +7,23 @@
 // lost trials only of the killed process, finish_seq 1…F without gaps, nothing left running or waiting.
 //   const r = await faultRound({ storage, study: "r1", workers: 4, budget: 400, seed: 1, kill: true, rng });
 //   assert.deepEqual(r.problems, []);
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { hostname, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, rmSync } from "node:fs";
+import { hostname } from "node:os";
 import Database from "better-sqlite3";
 import pg from "pg";
+import { type CliEntry, cliBundle } from "../../cli/testing/cliBundle.js";
 import { isPostgresUrl, openStorage } from "../index.js";
 import type { Storage, Study, Trial } from "../study.js";
 
-export const REPO = resolve(fileURLToPath(import.meta.url), "../../../..");
-const MAIN = join(REPO, "src/cli/main.ts");
+export { REPO } from "../../cli/testing/cliBundle.js";
 
 /** How to start the CLI: `node ...args` with extra environment variables. */
-export interface Cli {
-  readonly args: readonly string[];
-  readonly env: Readonly<Record<string, string>>;
-}
+export type Cli = CliEntry;
 
-let bundled: Cli | undefined;
-
-/**
- * The CLI as one esbuild bundle (packages external) in a temporary directory, made once per
- * process: ~0.2 s a start instead of ~1–3 s through tsx's loader, which matters when a round starts
- * five processes on two cores. The bundle sits below a copy of package.json (src/version.ts reads
- * ../package.json) and finds the shared data through NASPROBE_SHARED_DATA. `tsx: true` (or
- * NASPROBE_FAULTS_TSX=1) runs the sources through tsx instead.
- */
-export function nasprobeCli(o: { tsx?: boolean } = {}): Cli {
-  if (o.tsx || process.env.NASPROBE_FAULTS_TSX === "1")
-    return { args: ["--import", import.meta.resolve("tsx"), MAIN], env: {} };
-  if (bundled) return bundled;
-  const dir = mkdtempSync(join(tmpdir(), "nasprobe-faults-cli-"));
-  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
-  execFileSync(
-    join(REPO, "node_modules/.bin/esbuild"),
-    [
-      MAIN,
-      "--bundle",
-      "--packages=external",
-      `--outfile=${join(dir, "cli", "main.js")}`,
-      "--format=esm",
-      "--platform=node",
-      "--target=node20",
-      "--log-level=error",
-    ],
-    { stdio: ["ignore", "ignore", "inherit"] },
-  );
-  writeFileSync(join(dir, "package.json"), readFileSync(join(REPO, "package.json")));
-  symlinkSync(join(REPO, "node_modules"), join(dir, "node_modules"));
-  bundled = {
-    args: [join(dir, "cli", "main.js")],
-    env: { NASPROBE_SHARED_DATA: process.env.NASPROBE_SHARED_DATA ?? resolve(REPO, "../shared/data") },
-  };
-  return bundled;
-}
+/** The CLI bundle (cli/testing/cliBundle.ts); `tsx: true` or NASPROBE_FAULTS_TSX=1 runs the sources. */
+export const nasprobeCli = (o: { tsx?: boolean } = {}): Cli =>
+  cliBundle({ tsx: o.tsx || process.env.NASPROBE_FAULTS_TSX === "1" });
 
 export type Role = "search" | "worker" | "restarted";
 
