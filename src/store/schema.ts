@@ -67,6 +67,33 @@ export interface StoreDatabase {
 
 export type Dialect = "sqlite" | "postgres";
 
+/** A trial row with nothing but its identity: waiting, no result, no worker. */
+export function emptyTrial(studyId: number, number: number, archStr: string, seed: number, version: string) {
+  return {
+    study_id: studyId,
+    number,
+    arch_str: archStr,
+    state: "waiting" as const,
+    proposal: null as string | null,
+    values_json: null,
+    objectives_json: null,
+    cost: null,
+    seconds: null,
+    reason: null,
+    seed,
+    version,
+    worker_id: null as string | null,
+    worker_host: null as string | null,
+    worker_pid: null as number | null,
+    started_at: null as string | null,
+    heartbeat_ms: null as number | null,
+    finished_at: null,
+    finish_seq: null,
+    retry_of: null as number | null,
+    retried_by: null,
+  };
+}
+
 export const SCHEMA_VERSION = 2;
 
 /** Creates the current schema in an empty database. */
@@ -218,29 +245,7 @@ async function migrateV1(db: Kysely<StoreDatabase>, dialect: Dialect): Promise<v
       if (retry !== null)
         await db
           .insertInto("trials")
-          .values({
-            study_id: id,
-            number: retry,
-            arch_str: r.arch_str,
-            state: "waiting",
-            proposal: null,
-            values_json: null,
-            objectives_json: null,
-            cost: null,
-            seconds: null,
-            reason: null,
-            seed: r.seed,
-            version: r.version,
-            worker_id: null,
-            worker_host: null,
-            worker_pid: null,
-            started_at: null,
-            heartbeat_ms: null,
-            finished_at: null,
-            finish_seq: null,
-            retry_of: r.number,
-            retried_by: null,
-          })
+          .values({ ...emptyTrial(id, retry, r.arch_str, r.seed, r.version), retry_of: r.number })
           .execute();
     }
     await db

@@ -5,7 +5,13 @@
 import { type Kysely, type Selectable, sql } from "kysely";
 import { canonicalJson, differences } from "../util/canonical.js";
 import { processAlive } from "../util/process.js";
-import type { Dialect, StoreDatabase, StudiesTable, TrialsTable } from "./schema.js";
+import {
+  type Dialect,
+  emptyTrial,
+  type StoreDatabase,
+  type StudiesTable,
+  type TrialsTable,
+} from "./schema.js";
 import type {
   AllocateOptions,
   Allocation,
@@ -172,6 +178,9 @@ class SqlStudy implements Study {
           .execute();
         recovered.push(toTrial({ ...t, state: "failed", reason: why, retried_by: retry }));
       }
+      // Retries took numbers: one update of the counter, whatever this allocation returns.
+      if (next !== study.next_number)
+        await trx.updateTable("studies").set({ next_number: next }).where("id", "=", this.id).execute();
       const holder = {
         state: "running" as const,
         worker_id: o.worker.id,
@@ -195,10 +204,8 @@ class SqlStudy implements Study {
           .where("study_id", "=", this.id)
           .where("number", "=", waiting.number)
           .execute();
-        await trx.updateTable("studies").set({ next_number: next }).where("id", "=", this.id).execute();
         return { kind: "trial", trial: toTrial({ ...waiting, ...holder }), recovered };
       }
-      await trx.updateTable("studies").set({ next_number: next }).where("id", "=", this.id).execute();
       const othersRunning = stillRunning.some((t) => t.worker_id !== o.worker.id);
       const stop = (why: "budget" | "exhausted"): Allocation =>
         othersRunning ? { kind: "wait", recovered } : { kind: "done", why, recovered };
@@ -317,32 +324,6 @@ class SqlStudy implements Study {
 }
 
 const seedOf = (study: StudyRow): number => (JSON.parse(study.config) as StudyConfig).seed;
-
-function emptyTrial(studyId: number, number: number, archStr: string, seed: number, version: string) {
-  return {
-    study_id: studyId,
-    number,
-    arch_str: archStr,
-    state: "waiting" as const,
-    proposal: null as string | null,
-    values_json: null,
-    objectives_json: null,
-    cost: null,
-    seconds: null,
-    reason: null,
-    seed,
-    version,
-    worker_id: null as string | null,
-    worker_host: null as string | null,
-    worker_pid: null as number | null,
-    started_at: null as string | null,
-    heartbeat_ms: null as number | null,
-    finished_at: null,
-    finish_seq: null,
-    retry_of: null as number | null,
-    retried_by: null,
-  };
-}
 
 /** The Storage over a backend whose schema is current. */
 export function sqlStorage(b: SqlBackend): Storage {
