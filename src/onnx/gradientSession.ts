@@ -1,10 +1,10 @@
 // Running a compiled gradient model: weights baked in (as for the forward), images and the loss's
 // target (one-hot labels or a seed) fed per call.
-import { availableParallelism } from "node:os";
-import * as ort from "onnxruntime-node";
+
 import type { Graph } from "../ir/graph.js";
 import type { ForwardTimings } from "./forward.js";
 import { compileGradient, type GradientOptions } from "./gradient.js";
+import { defaultThreads, ort } from "./ort.js";
 import {
   type ByteTensorData,
   fromOrtResult,
@@ -82,7 +82,7 @@ export class GradientModelSession {
 
   static async create(bytes: Uint8Array, runtime: RuntimeOptions): Promise<GradientModelSession> {
     const session = await ort.InferenceSession.create(bytes, {
-      intraOpNumThreads: runtime.threads ?? availableParallelism(),
+      intraOpNumThreads: runtime.threads ?? defaultThreads(),
       interOpNumThreads: 1,
       graphOptimizationLevel: "all",
       executionProviders: [...(runtime.executionProviders ?? ["cpu"])],

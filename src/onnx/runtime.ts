@@ -1,6 +1,5 @@
 // ONNX Runtime sessions over compiled models: threads and execution providers come from options.
-import { availableParallelism } from "node:os";
-import * as ort from "onnxruntime-node";
+import { defaultThreads, ort } from "./ort.js";
 
 export interface RuntimeOptions {
   /** Intra-op threads; defaults to the machine's cores. */
@@ -33,7 +32,7 @@ export class OnnxSession {
     options: RuntimeOptions = {},
     runOnce = false,
   ): Promise<OnnxSession> {
-    const threads = options.threads ?? availableParallelism();
+    const threads = options.threads ?? defaultThreads();
     const session = await ort.InferenceSession.create(bytes, {
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
