@@ -8,25 +8,23 @@ import type { Graph } from "../ir/graph.js";
 import type { RuntimeOptions } from "../onnx/runtime.js";
 import type { SearchSpace } from "../spaces/space.js";
 import { getMetric } from "./index.js";
-import { Memo, type Metric, type MetricInput } from "./metric.js";
+import { Memo, type MetricInput } from "./metric.js";
+import {
+  type ArchScore,
+  imagesNeeded,
+  type MetricOverrides,
+  type ResolvedMetric,
+  resolveMetrics,
+  scoreGraph,
+} from "./scoreGraph.js";
 
-export interface ArchScore {
-  /** Every value and diagnostic the metrics report; null where not finite or the metric failed. */
-  readonly values: Record<string, number | null>;
-  /** Why a metric gave no finite value, by metric name. */
-  readonly reasons: Record<string, string>;
-  /** Seconds each metric took, by metric name. */
-  readonly seconds: Record<string, number>;
-}
+export { type ArchScore, type MetricOverrides, type ResolvedMetric, resolveMetrics, scoreGraph };
 
 export interface Scorer {
   /** The settings that determine the values (stored with every record; resuming compares them). */
   readonly settings: Record<string, unknown>;
   score(archStr: string): Promise<ArchScore>;
 }
-
-/** Option overrides by metric name, e.g. { ntk: { batchSize: 32 } }. */
-export type MetricOverrides = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 
 export interface MetricScorerOptions {
   readonly space: SearchSpace<unknown>;
@@ -39,22 +37,6 @@ export interface MetricScorerOptions {
   readonly overrides?: MetricOverrides;
 }
 
-interface Resolved {
-  readonly metric: Metric;
-  readonly options: object;
-}
-
-/** The metrics by name with their options resolved: unknown names, keys and bad values throw here. */
-export function resolveMetrics(names: readonly string[], overrides: MetricOverrides = {}): Resolved[] {
-  for (const owner of Object.keys(overrides))
-    if (!names.includes(owner))
-      throw new Error(`options for ${owner}, which is not among the metrics scored`);
-  return names.map((name) => {
-    const metric = getMetric(name);
-    return { metric, options: metric.resolve(overrides[name]) };
-  });
-}
-
 /**
  * The settings recorded with each result: the data, then for metrics that keep a record format of
  * their own (Metric.recordSettings) those settings, and for the others their names and the options
@@ -62,7 +44,7 @@ export function resolveMetrics(names: readonly string[], overrides: MetricOverri
  */
 export function recordedSettings(
   o: Pick<MetricScorerOptions, "data" | "dataSeed" | "overrides">,
-  resolved: readonly Resolved[],
+  resolved: readonly ResolvedMetric[],
 ): Record<string, unknown> {
   const own = resolved.filter((r) => r.metric.recordSettings);
   const plain = resolved.filter((r) => !r.metric.recordSettings).map((r) => r.metric.name);
@@ -95,7 +77,7 @@ export function recordGroups(names: readonly string[]): Array<{ label: string; m
 export function metricScorer(o: MetricScorerOptions): Scorer {
   if (o.metrics.length === 0) throw new Error("no metrics to score");
   const resolved = resolveMetrics(o.metrics, o.overrides);
-  const images = Math.max(1, ...resolved.map((r) => r.metric.images(r.options)));
+  const images = imagesNeeded(resolved);
   const data = loadDataset(o.data, { seed: o.dataSeed, trainCount: images }).train;
   const inputShape = [data.channels, data.height, data.width];
   const space = o.space;
@@ -118,26 +100,7 @@ export function metricScorer(o: MetricScorerOptions): Scorer {
           return thin;
         },
       };
-      const values: Record<string, number | null> = {};
-      const reasons: Record<string, string> = {};
-      const seconds: Record<string, number> = {};
-      const put = (from: Readonly<Record<string, number>>) => {
-        for (const [k, v] of Object.entries(from)) values[k] = Number.isFinite(v) ? v : null;
-      };
-      for (const { metric, options } of resolved) {
-        const start = performance.now();
-        try {
-          const r = await metric.run(input, options);
-          put(r.values);
-          if (r.diagnostics) put(r.diagnostics);
-          if (r.reason) reasons[metric.name] = r.reason;
-        } catch (error) {
-          for (const v of metric.values) values[v.name] = null;
-          reasons[metric.name] = error instanceof Error ? error.message : String(error);
-        }
-        seconds[metric.name] = (performance.now() - start) / 1000;
-      }
-      return { values, reasons, seconds };
+      return scoreGraph(input, resolved);
     },
   };
 }
