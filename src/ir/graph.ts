@@ -38,6 +38,11 @@ export interface Graph {
   readonly features: number;
   /** The classifier output. */
   readonly logits: number;
+  /**
+   * Weights fixed by the model this graph was imported from (`--keep-weights`), by parameter and
+   * running-statistic name: initWeights and freshRunningStatistics return these instead of drawing.
+   */
+  readonly modelWeights?: ReadonlyMap<string, Float32Array>;
 }
 
 export function numel(shape: readonly number[]): number {

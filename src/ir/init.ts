@@ -47,7 +47,13 @@ export function initWeights(
   ...labels: Array<string | number>
 ) {
   const weights = new Map<string, Float32Array>();
-  for (const p of allParams(graph))
-    weights.set(p.name, initParam(p, new Rng(seed, ...labels, p.name), scheme));
+  for (const p of allParams(graph)) {
+    // An imported model scored with its own weights: a copy, as metrics may change them in place.
+    const kept = graph.modelWeights?.get(p.name);
+    weights.set(
+      p.name,
+      kept ? Float32Array.from(kept) : initParam(p, new Rng(seed, ...labels, p.name), scheme),
+    );
+  }
   return weights;
 }

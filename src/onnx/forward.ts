@@ -168,12 +168,13 @@ export function runningStatisticsAfterOneUpdate(
   return out;
 }
 
-/** Running statistics of freshly initialised BN layers (mean 0, var 1). */
+/** Running statistics of freshly initialised BN layers (mean 0, var 1), or an imported model's own (Graph.modelWeights). */
 export function freshRunningStatistics(graph: Graph): Map<string, Float32Array> {
   const out = new Map<string, Float32Array>();
   for (const bn of batchNormNodes(graph)) {
-    out.set(runningMeanName(bn), new Float32Array(bn.shape[0]!));
-    out.set(runningVarName(bn), new Float32Array(bn.shape[0]!).fill(1));
+    const kept = (name: string) => graph.modelWeights?.get(name)?.slice();
+    out.set(runningMeanName(bn), kept(runningMeanName(bn)) ?? new Float32Array(bn.shape[0]!));
+    out.set(runningVarName(bn), kept(runningVarName(bn)) ?? new Float32Array(bn.shape[0]!).fill(1));
   }
   return out;
 }
