@@ -37,6 +37,13 @@ export interface ScoreRequest {
   /** Option overrides by metric (checked against each metric's schema here). */
   readonly overrides: MetricOverrides;
   readonly runtime?: RuntimeOptions;
+  /**
+   * Further settings that determine the values (e.g. how an imported model was read); recorded in
+   * every record's settings, so resuming compares them too.
+   */
+  readonly settings?: Readonly<Record<string, unknown>>;
+  /** Further fields of every record (e.g. the model file an architecture came from). */
+  readonly recordFields?: Readonly<Record<string, unknown>>;
 }
 
 /** Where records go and what is already there. */
@@ -114,17 +121,20 @@ export function isRecordOf(group: ScoredGroup, seed: number): (r: Record<string,
 
 /** The metric groups of a request, with the settings their records carry (all checked; no work). */
 export function scoreGroups(
-  request: Pick<ScoreRequest, "metrics" | "overrides" | "data" | "dataSeed">,
+  request: Pick<ScoreRequest, "metrics" | "overrides" | "data" | "dataSeed" | "settings">,
 ): ScoredGroup[] {
   resolveMetrics(request.metrics, request.overrides); // every name, key and value checked first
   return recordGroups(request.metrics).map(({ label, metrics }) => {
     const overrides = Object.fromEntries(
       metrics.filter((n) => request.overrides[n]).map((n) => [n, request.overrides[n]!]),
     );
-    const settings = recordedSettings(
-      { data: request.data, dataSeed: request.dataSeed, overrides },
-      resolveMetrics(metrics, overrides),
-    );
+    const settings = {
+      ...recordedSettings(
+        { data: request.data, dataSeed: request.dataSeed, overrides },
+        resolveMetrics(metrics, overrides),
+      ),
+      ...request.settings,
+    };
     return { label, metrics, settings, first: getMetric(metrics[0]!).values[0]! };
   });
 }
@@ -165,6 +175,7 @@ export async function scoreArchitectures(
       sink.append({
         arch_str: archStr,
         space: request.spaceName,
+        ...request.recordFields,
         metric: group.label,
         seed: request.seed,
         settings: group.settings,

@@ -3,10 +3,12 @@
 // own flags become option overrides, checked before any work.
 import { existsSync, lstatSync, statSync } from "node:fs";
 import type { Command } from "commander";
+import { type LoadedModel, loadModel, readModelFile, scoreModel } from "../app/model.js";
 import {
   type ArchSelection,
   chooseArchitectures,
   isRecordOf,
+  type ScoreHooks,
   type ScoreRun,
   type ScoreSink,
   scoreArchitectures,
@@ -28,6 +30,7 @@ import {
   parseSetOptions,
   positiveInt,
   refuseRepeatedOptions,
+  shape,
   threadCount,
 } from "./options.js";
 import { progress } from "./progress.js";
@@ -51,6 +54,10 @@ interface ScoreOptions {
   threads?: number;
   set: string[];
   batchSize?: number;
+  model?: string;
+  inputShape?: number[];
+  features?: string;
+  keepWeights?: boolean;
 }
 
 /** NNGP's own flags: the option each sets. */
@@ -134,8 +141,22 @@ export function registerScore(program: Command): void {
       `nngp: images per ONNX Runtime call (default ${NNGP_DEFAULTS.batchSize})`,
       positiveInt("--batch-size"),
     )
+    .option(
+      "--model <file.onnx>",
+      "score an ONNX model instead of a space's architectures (see docs/onnx-import.md)",
+    )
+    .option(
+      "--input-shape <C,H,W>",
+      "--model: the input shape (needed when the model's is dynamic; must be the data's)",
+      shape("--input-shape"),
+    )
+    .option(
+      "--features <node>",
+      "--model: the feature layer, an ONNX node or tensor name (default: the classifier's input)",
+    )
+    .option("--keep-weights", "--model: score with the model's own weights instead of each metric's init")
     .action(async (o: ScoreOptions) => {
-      await runScore(o);
+      await runScore(o, command.getOptionValueSource("space") !== "default");
     });
   refuseRepeatedOptions(command);
 }
@@ -177,7 +198,19 @@ function checkOut(o: ScoreOptions, notes: DeferredNotes): void {
   });
 }
 
-async function runScore(o: ScoreOptions): Promise<void> {
+async function runScore(o: ScoreOptions, spaceGiven: boolean): Promise<void> {
+  const modelOnly = [
+    ["--input-shape", o.inputShape],
+    ["--features", o.features],
+    ["--keep-weights", o.keepWeights],
+  ].filter(([, v]) => v !== undefined);
+  if (o.model === undefined && modelOnly.length > 0)
+    throw new Error(`${modelOnly.map(([flag]) => flag).join(", ")}: options of --model`);
+  if (o.model !== undefined) {
+    if (spaceGiven) throw new Error("--model and --space: score a model file or a space, not both");
+    if (o.arch !== undefined || o.sample !== undefined || o.all)
+      throw new Error("--model scores the model's one network; --arch, --sample and --all go with --space");
+  }
   const names = o.metric
     .split(",")
     .map((m) => m.trim())
@@ -190,6 +223,26 @@ async function runScore(o: ScoreOptions): Promise<void> {
   const common = { metrics: names, overrides, data: o.data, dataSeed: o.dataSeed };
   scoreGroups(common); // every name, key and value checked before any work
   checkOut(o, notes);
+  if (o.model !== undefined) {
+    if (sameFile(o.out, o.model))
+      throw new Error(`--out ${o.out}: is the --model file; refusing to append to it`);
+    const model = readModel(o);
+    notes.flush();
+    await scoreSweep(o, model.file, (sink, hooks) =>
+      scoreModel(
+        {
+          ...common,
+          model,
+          keepWeights: o.keepWeights === true,
+          seed: o.seed,
+          ...(o.threads ? { runtime: { threads: o.threads } } : {}),
+        },
+        sink,
+        hooks,
+      ),
+    );
+    return;
+  }
   const space = await loadSpace(o.space);
   const select = selection(o);
   const { repeated } = chooseArchitectures(space, select, o.seed);
@@ -198,11 +251,8 @@ async function runScore(o: ScoreOptions): Promise<void> {
       `--arch: ${repeated} repeated architecture${repeated === 1 ? "" : "s"} (same canonical form) scored once`,
     );
   notes.flush();
-  const sink = jsonlSink(o.out);
-  let bar: ReturnType<typeof progress> | undefined;
-  let run: ScoreRun;
-  try {
-    run = await scoreArchitectures(
+  await scoreSweep(o, undefined, (sink, hooks) =>
+    scoreArchitectures(
       {
         ...common,
         spaceName: o.space,
@@ -212,20 +262,49 @@ async function runScore(o: ScoreOptions): Promise<void> {
         ...(o.threads ? { runtime: { threads: o.threads } } : {}),
       },
       sink,
-      {
-        onGroup(group, todo, skipped) {
-          bar?.stop();
-          if (skipped > 0)
-            process.stderr.write(`${skipped} of ${todo + skipped} already in ${o.out}; skipping them\n`);
-          bar = todo > 0 ? progress(todo, group.metrics.join(",")) : undefined;
-        },
-        onScored(archStr, r, group) {
-          for (const [m, why] of Object.entries(r.reasons))
-            process.stderr.write(`nasprobe: warning: ${archStr}: ${m}: ${why}\n`);
-          bar?.tick(`${archStr.slice(0, 40)}… ${group.first.name} ${r.values[group.first.name] ?? "NaN"}`);
-        },
+      hooks,
+    ),
+  );
+}
+
+/** The --model file imported (its errors name the file), before any work. */
+function readModel(o: ScoreOptions): LoadedModel {
+  const file = o.model!;
+  const bytes = readModelFile(file);
+  try {
+    return loadModel(file, bytes, {
+      ...(o.inputShape ? { inputShape: o.inputShape } : {}),
+      ...(o.features !== undefined ? { features: o.features } : {}),
+    });
+  } catch (e) {
+    throw new Error(`${file}: ${(e as Error).message}`);
+  }
+}
+
+/** Runs a sweep into the results file with a progress bar (warnings name the model file, if any), then prints the best of each group. */
+async function scoreSweep(
+  o: ScoreOptions,
+  modelFile: string | undefined,
+  sweep: (sink: ScoreSink, hooks: ScoreHooks) => Promise<ScoreRun>,
+): Promise<void> {
+  const sink = jsonlSink(o.out);
+  let bar: ReturnType<typeof progress> | undefined;
+  let run: ScoreRun;
+  try {
+    run = await sweep(sink, {
+      onGroup(group, todo, skipped) {
+        bar?.stop();
+        if (skipped > 0)
+          process.stderr.write(`${skipped} of ${todo + skipped} already in ${o.out}; skipping them\n`);
+        bar = todo > 0 ? progress(todo, group.metrics.join(",")) : undefined;
       },
-    );
+      onScored(archStr, r, group) {
+        const shown = modelFile ?? archStr;
+        for (const [m, why] of Object.entries(r.reasons))
+          process.stderr.write(`nasprobe: warning: ${shown}: ${m}: ${why}\n`);
+        bar?.tick(`${shown.slice(0, 40)}… ${group.first.name} ${r.values[group.first.name] ?? "NaN"}`);
+      },
+    });
   } finally {
     bar?.stop();
     sink.close();
