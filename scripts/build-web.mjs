@@ -1,0 +1,39 @@
+// Bundles every browser page src/web/<page>/main.ts (esbuild: platform browser, ESM) into
+// dist/web/<page>/main.js beside a copy of the page's index.html and style.css. Run after tsc (which
+// leaves an unbundled main.js there; this replaces it). The dashboard server serves dist/web/<page>/
+// when its index.html is there.
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { build } from "esbuild";
+
+const SOURCE = "src/web";
+const OUT = "dist/web";
+/** Files of a page copied as they are, when the page has them. */
+const STATIC_FILES = ["index.html", "style.css"];
+
+const pages = readdirSync(SOURCE, { withFileTypes: true })
+  .filter((e) => e.isDirectory() && existsSync(join(SOURCE, e.name, "main.ts")))
+  .map((e) => e.name)
+  .sort();
+if (pages.length === 0) throw new Error(`no ${SOURCE}/<page>/main.ts to bundle`);
+
+for (const page of pages) {
+  const out = join(OUT, page);
+  mkdirSync(out, { recursive: true });
+  const result = await build({
+    entryPoints: [join(SOURCE, page, "main.ts")],
+    outfile: join(out, "main.js"),
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    minify: true,
+    sourcemap: true,
+    metafile: true,
+    logLevel: "warning",
+  });
+  for (const file of STATIC_FILES)
+    if (existsSync(join(SOURCE, page, file))) copyFileSync(join(SOURCE, page, file), join(out, file));
+  const bytes = Object.values(result.metafile.outputs).reduce((s, o) => s + (o.bytes ?? 0), 0);
+  console.log(`${out}/main.js: ${(bytes / 1024).toFixed(0)} KiB (with source map)`);
+}
