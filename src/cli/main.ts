@@ -3,6 +3,7 @@
 import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.js";
 import { registerCorrelate } from "./correlate.js";
+import { registerDashboard } from "./dashboard.js";
 import { registerExport } from "./export.js";
 import { registerInfo } from "./info.js";
 import { registerPlot } from "./plot.js";
@@ -46,6 +47,7 @@ registerSearch(program);
 registerTrain(program);
 registerStudy(program);
 registerStudyPlots(registerPlot(program));
+registerDashboard(program);
 for (const command of program.commands) command.exitOverride();
 
 try {
