@@ -1,5 +1,6 @@
 // Bundles every browser page src/web/<page>/main.ts (esbuild: platform browser, ESM) into
-// dist/web/<page>/main.js beside a copy of the page's index.html and style.css. Run after tsc (which
+// dist/web/<page>/main.js beside a copy of the page's other files (index.html, style.css, anything
+// that is not TypeScript; subfolders are not copied). Run after tsc (which
 // leaves an unbundled main.js there; this replaces it). The dashboard server serves dist/web/<page>/
 // when its index.html is there.
 import { copyFileSync, existsSync, mkdirSync, readdirSync } from "node:fs";
@@ -8,8 +9,8 @@ import { build } from "esbuild";
 
 const SOURCE = "src/web";
 const OUT = "dist/web";
-/** Files of a page copied as they are, when the page has them. */
-const STATIC_FILES = ["index.html", "style.css"];
+/** A page's files copied as they are: all but TypeScript sources and tests. */
+const isStatic = (name) => !/\.(m?ts|d\.ts)$/.test(name);
 
 const pages = readdirSync(SOURCE, { withFileTypes: true })
   .filter((e) => e.isDirectory() && existsSync(join(SOURCE, e.name, "main.ts")))
@@ -32,8 +33,8 @@ for (const page of pages) {
     metafile: true,
     logLevel: "warning",
   });
-  for (const file of STATIC_FILES)
-    if (existsSync(join(SOURCE, page, file))) copyFileSync(join(SOURCE, page, file), join(out, file));
-  const bytes = Object.values(result.metafile.outputs).reduce((s, o) => s + (o.bytes ?? 0), 0);
-  console.log(`${out}/main.js: ${(bytes / 1024).toFixed(0)} KiB (with source map)`);
+  for (const e of readdirSync(join(SOURCE, page), { withFileTypes: true }))
+    if (e.isFile() && isStatic(e.name)) copyFileSync(join(SOURCE, page, e.name), join(out, e.name));
+  const bytes = result.metafile.outputs[join(out, "main.js")]?.bytes ?? 0;
+  console.log(`${out}/main.js: ${(bytes / 1024).toFixed(0)} KiB`);
 }

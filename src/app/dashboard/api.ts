@@ -29,6 +29,7 @@ import {
 
 const MAX_NAME_CHARS = 200;
 const MAX_OFFSET = 100_000_000;
+const KEEPALIVE_MS = 15_000;
 
 /** A whole number in [min, max] written in decimal digits, or the default when absent. */
 function intParam(c: Context, name: string, min: number, max: number, fallback: number): number {
@@ -218,10 +219,12 @@ export function dashboardApi(source: StudySource, options: ApiOptions = {}): Hon
 
   api.get("/studies/:name/pareto", async (c) => c.json(pareto(await snapshot(c))));
 
-  // One event per change of the storage: each study's trial count and highest finish sequence.
+  // One event per change of the storage: each study's trial count and highest finish sequence; a
+  // comment line at least every KEEPALIVE_MS so that proxies keep an idle stream open.
   api.get("/events", (c) =>
     streamSSE(c, async (stream) => {
       let last = "";
+      let lastWrite = Date.now();
       let closed = false;
       stream.onAbort(() => {
         closed = true;
@@ -239,7 +242,11 @@ export function dashboardApi(source: StudySource, options: ApiOptions = {}): Hon
           const data = JSON.stringify({ studies });
           if (data !== last) {
             last = data;
+            lastWrite = Date.now();
             await stream.writeSSE({ event: "studies", data });
+          } else if (Date.now() - lastWrite > KEEPALIVE_MS) {
+            lastWrite = Date.now();
+            await stream.write(": keep-alive\n\n");
           }
         } catch (error) {
           await stream.writeSSE({

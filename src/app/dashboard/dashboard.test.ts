@@ -12,6 +12,7 @@ import { paramCount } from "../../ir/cost.js";
 import { nb201 } from "../../spaces/nb201.js";
 import { openStorage } from "../../store/index.js";
 import type { Trial } from "../../store/study.js";
+import { testPostgresUrl } from "../../store/testing/postgres.js";
 import { scratchDirectories } from "../../util/scratch.js";
 import { type Dashboard, startDashboard } from "./server.js";
 import { bigStudy, searchStudy, sha256, syntheticTable } from "./testing/fixtures.js";
@@ -401,6 +402,29 @@ describe("dashboard storage", () => {
       child.kill("SIGTERM");
     });
     assert.equal(code, 0);
+  });
+
+  it("reads a PostgreSQL storage and sees a worker's new trials", async (t) => {
+    const url = await testPostgresUrl(t);
+    if (url === undefined) return;
+    await searchStudy({ storage: url, study: "pg-1", table, budget: 10, seed: 4 });
+    const d = await startDashboard({ storage: url, port: 0 });
+    try {
+      const r = await getJson(d.url, "/api/studies");
+      assert.deepEqual(
+        (r.body.studies as { name: string; trials: number }[]).map((s) => [s.name, s.trials]),
+        [["pg-1", 10]],
+      );
+      await searchStudy({ storage: url, study: "pg-1", table, budget: 15, seed: 4 });
+      const page = await getJson(d.url, "/api/studies/pg-1/trials?sort=finishSeq&order=desc&limit=3");
+      assert.equal(page.body.total, 15);
+      assert.deepEqual(
+        (page.body.rows as { finishSeq: number }[]).map((row) => row.finishSeq),
+        [15, 14, 13],
+      );
+    } finally {
+      await d.close();
+    }
   });
 
   it("pages a 100k-trial study fast", async () => {

@@ -99,7 +99,8 @@ const fmt = (v: number | null | undefined): string => {
     : String(+v.toPrecision(6));
 };
 
-const seconds = (s: number) => (s < 1 ? `${(s * 1000).toFixed(1)} ms` : `${s.toFixed(2)} s`);
+const seconds = (s: number) =>
+  s < 1e-3 ? `${(s * 1e6).toFixed(0)} µs` : s < 1 ? `${(s * 1000).toFixed(1)} ms` : `${s.toFixed(2)} s`;
 
 function showMessage(text: string | undefined): void {
   const box = $("#message");
@@ -235,19 +236,30 @@ async function loadStudy(): Promise<void> {
   await Promise.all([loadTrials(), loadCharts()]);
 }
 
-/** Default scatter: the objective against the first other benchmark column (a proxy against ground truth). */
+let axesOf: string | undefined;
+
+/**
+ * Default scatter: the first objective against the first other benchmark column (a proxy against
+ * ground truth; for a multi-objective study, its two objectives are the Pareto chart beside it).
+ * A refresh of the same study keeps the axes chosen; another study starts from its defaults.
+ */
 function fillAxes(detail: StudyDetail): void {
   const objectives = new Set(detail.terms.map((t) => `table:${t.valueName}`));
   const column = detail.axes.find((a) => a.startsWith("table:") && a !== "table:index" && !objectives.has(a));
-  const [x, y] = detail.terms.length > 1 ? ["objective:1", "objective:0"] : ["objective:0", column ?? "seconds"];
+  const x = "objective:0";
+  const y = column ?? (detail.terms.length > 1 ? "objective:1" : "seconds");
+  const keep = axesOf === detail.name;
+  axesOf = detail.name;
   for (const [id, fallback] of [
     ["#scatter-x", x],
     ["#scatter-y", y],
   ] as const) {
     const select = $<HTMLSelectElement>(id);
     const current = select.value;
-    select.replaceChildren(...detail.axes.map((a) => el("option", { text: axisName(a, detail), attrs: { value: a } })));
-    select.value = detail.axes.includes(current) ? current : fallback;
+    select.replaceChildren(
+      ...detail.axes.map((a) => el("option", { text: axisName(a, detail), attrs: { value: a } })),
+    );
+    select.value = keep && detail.axes.includes(current) ? current : fallback;
   }
 }
 
@@ -480,7 +492,8 @@ async function loadTrial(): Promise<void> {
     };
     // A cell is what a search varies: open the first of the largest blocks, the whole network a click away.
     const sizes = new Map<string, number>();
-    for (const n of graph.nodes) sizes.set(n.name.split("/")[0]!, (sizes.get(n.name.split("/")[0]!) ?? 0) + 1);
+    for (const n of graph.nodes)
+      sizes.set(n.name.split("/")[0]!, (sizes.get(n.name.split("/")[0]!) ?? 0) + 1);
     const largest = Math.max(...sizes.values());
     const firstCell = largest > 1 ? [...sizes].find(([, n]) => n === largest)?.[0] : undefined;
     if (firstCell) showBlock(firstCell);
@@ -577,6 +590,7 @@ function report(error: unknown): void {
 // ---- start
 
 async function route(): Promise<void> {
+  document.body.dataset.ready = "false";
   readHash();
   showMessage(undefined);
   await loadStudies();
