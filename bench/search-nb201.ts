@@ -9,8 +9,9 @@
 //   node --import tsx bench/search-nb201.ts [--seeds 100] [--naswot FILE.jsonl ...]
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { readBenchmarkTable } from "../src/benchmarks/table.js";
-import { bestSoFarPlot, paretoFront, paretoPlot, scatterPlot } from "../src/reports/plots.js";
+import { bestSoFarSpec, paretoFront, paretoSpec, scatterSpec } from "../src/reports/charts.js";
 import { writePlot } from "../src/reports/png.js";
+import { renderSvg } from "../src/reports/render.js";
 import { readScores } from "../src/reports/scores.js";
 import { getAlgorithm } from "../src/search/algorithms/index.js";
 import { rankedSampler } from "../src/search/algorithms/ranked.js";
@@ -148,36 +149,42 @@ const references = [
 ];
 writePlot(
   `${OUT}/best-so-far-valid200.svg`,
-  bestSoFarPlot({
-    title: `NB201: test accuracy of the best-by-validation (200-epoch) cell, one worker, ${SEEDS} seeds`,
-    xLabel: "queries",
-    yLabel: "CIFAR-10 test accuracy (%)",
-    series: ALGOS.map((a) => ({ label: a, runs: curves.get(`${a} valid200 1`)! })),
-    references,
-    yRange: [91, 94.5],
-  }),
+  await renderSvg(
+    bestSoFarSpec({
+      title: `NB201: test accuracy of the best-by-validation (200-epoch) cell, one worker, ${SEEDS} seeds`,
+      xLabel: "queries",
+      yLabel: "CIFAR-10 test accuracy (%)",
+      series: ALGOS.map((a) => ({ label: a, runs: curves.get(`${a} valid200 1`)! })),
+      references,
+      yRange: [91, 94.5],
+    }),
+  ),
 );
 writePlot(
   `${OUT}/best-so-far-valid12.svg`,
-  bestSoFarPlot({
-    title: `NB201: searching on 12-epoch validation accuracy, one worker, ${SEEDS} seeds`,
-    xLabel: "queries (each costs 12 epochs)",
-    yLabel: "CIFAR-10 test accuracy (%)",
-    series: ALGOS.map((a) => ({ label: a, runs: curves.get(`${a} valid12 1`)! })),
-    references,
-    yRange: [90, 94.5],
-  }),
+  await renderSvg(
+    bestSoFarSpec({
+      title: `NB201: searching on 12-epoch validation accuracy, one worker, ${SEEDS} seeds`,
+      xLabel: "queries (each costs 12 epochs)",
+      yLabel: "CIFAR-10 test accuracy (%)",
+      series: ALGOS.map((a) => ({ label: a, runs: curves.get(`${a} valid12 1`)! })),
+      references,
+      yRange: [90, 94.5],
+    }),
+  ),
 );
 writePlot(
   `${OUT}/best-so-far-valid200-4workers.svg`,
-  bestSoFarPlot({
-    title: `NB201: best-by-validation (200-epoch) cell, 4 asynchronous workers, ${SEEDS} seeds`,
-    xLabel: "finished queries",
-    yLabel: "CIFAR-10 test accuracy (%)",
-    series: ALGOS.map((a) => ({ label: a, runs: curves.get(`${a} valid200 4`)! })),
-    references,
-    yRange: [91, 94.5],
-  }),
+  await renderSvg(
+    bestSoFarSpec({
+      title: `NB201: best-by-validation (200-epoch) cell, 4 asynchronous workers, ${SEEDS} seeds`,
+      xLabel: "finished queries",
+      yLabel: "CIFAR-10 test accuracy (%)",
+      series: ALGOS.map((a) => ({ label: a, runs: curves.get(`${a} valid200 4`)! })),
+      references,
+      yRange: [91, 94.5],
+    }),
+  ),
 );
 process.stderr.write(`oracle searches: ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
 
@@ -220,12 +227,14 @@ for (const [name, pool, field] of [
 ] as const) {
   writePlot(
     `${OUT}/scatter-${name}.svg`,
-    scatterPlot({
-      title: `${field} vs CIFAR-10 test accuracy (${pool.size} NB201 cells)`,
-      xLabel: field,
-      yLabel: "CIFAR-10 test accuracy (%)",
-      points: [...pool].map(([a, v]) => ({ x: v, y: testOf(a) })),
-    }),
+    await renderSvg(
+      scatterSpec({
+        title: `${field} vs CIFAR-10 test accuracy (${pool.size} NB201 cells)`,
+        xLabel: field,
+        yLabel: "CIFAR-10 test accuracy (%)",
+        points: [...pool].map(([a, v]) => ({ x: v, y: testOf(a) })),
+      }),
+    ),
   );
 }
 
@@ -293,14 +302,16 @@ for (const v of variants) {
 }
 writePlot(
   `${OUT}/prefilter-re.svg`,
-  bestSoFarPlot({
-    title: `RE vs prefiltered search on NB201 (${SEEDS} seeds)`,
-    xLabel: "oracle queries",
-    yLabel: "CIFAR-10 test accuracy (%)",
-    series: variants,
-    references,
-    yRange: [90, 94.5],
-  }),
+  await renderSvg(
+    bestSoFarSpec({
+      title: `RE vs prefiltered search on NB201 (${SEEDS} seeds)`,
+      xLabel: "oracle queries",
+      yLabel: "CIFAR-10 test accuracy (%)",
+      series: variants,
+      references,
+      yRange: [90, 94.5],
+    }),
+  ),
 );
 
 // 4. NSGA-II: accuracy vs FLOPs, against the table's true front.
@@ -359,14 +370,16 @@ for (const [label, algo, workers] of [
 }
 writePlot(
   `${OUT}/pareto-nsga2.svg`,
-  paretoPlot({
-    title: "NSGA-II on NB201, seed 0, 500 queries",
-    xLabel: "FLOPs (M)",
-    yLabel: "CIFAR-10 validation accuracy (%)",
-    points: example,
-    front: paretoFront(example, dir),
-    ...dir,
-  }),
+  await renderSvg(
+    paretoSpec({
+      title: "NSGA-II on NB201, seed 0, 500 queries",
+      xLabel: "FLOPs (M)",
+      yLabel: "CIFAR-10 validation accuracy (%)",
+      points: example,
+      front: paretoFront(example, dir),
+      ...dir,
+    }),
+  ),
 );
 for (const f of [
   "best-so-far-valid200",

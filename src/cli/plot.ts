@@ -3,8 +3,9 @@
 import type { Command } from "commander";
 import { kendallTauB, spearman } from "../benchmarks/rankStats.js";
 import { valueInfo } from "../metrics/index.js";
-import { type Point, scatterPlot } from "../reports/plots.js";
+import { type LabelledPoint, scatterSpec } from "../reports/charts.js";
 import { checkPlotPath, checkPngWidth, writePlot } from "../reports/png.js";
+import { renderSvg } from "../reports/render.js";
 import { readScoreSet, resolveMetricField } from "../reports/scores.js";
 import { getSpace } from "../spaces/index.js";
 import {
@@ -47,7 +48,7 @@ function useLogX(xScale: string, xs: readonly number[]): boolean {
  * `plot scatter`: builds the chart, writes it, and returns a one-line summary; notes and warnings go
  * to `notes` (stderr after success).
  */
-export function plotScatter(o: ScatterCommandOptions, notes = new DeferredNotes()): string {
+export async function plotScatter(o: ScatterCommandOptions, notes = new DeferredNotes()): Promise<string> {
   if (o.xScale !== "auto" && o.xScale !== "linear" && o.xScale !== "log")
     throw new Error(`--x-scale must be auto, linear or log, got "${o.xScale}"`);
   if (o.width !== undefined) checkPngWidth(o.width, "--width");
@@ -65,7 +66,7 @@ export function plotScatter(o: ScatterCommandOptions, notes = new DeferredNotes(
   const field = resolveMetricField(merged.values(), o.metric, o.scores);
   const table = spaceTable(space, o.table, { required: [column] });
   const truth = table.column(column);
-  const points: Point[] = [];
+  const points: LabelledPoint[] = [];
   let notInTable = 0;
   for (const [arch, r] of merged) {
     if (!(field in r)) continue; // scored with other metrics only
@@ -74,7 +75,7 @@ export function plotScatter(o: ScatterCommandOptions, notes = new DeferredNotes(
       throw new Error(`${o.scores}: field "${field}" of ${arch} is not a number: ${JSON.stringify(v)}`);
     const row = table.indexOf(arch);
     if (row === undefined) notInTable++;
-    else points.push({ x: v ?? Number.NaN, y: truth[row]! });
+    else points.push({ x: v ?? Number.NaN, y: truth[row]!, label: arch });
   }
   if (points.length === 0)
     throw new Error(
@@ -96,14 +97,16 @@ export function plotScatter(o: ScatterCommandOptions, notes = new DeferredNotes(
     ...(hidden > 0 ? [`${hidden} with ${field} ≤ 0 not drawn (log x)`] : []),
   ].join("\n");
   const lowerIsBetter = valueInfo(field)?.higherIsBetter === false;
-  const svg = scatterPlot({
-    title: o.title ?? `${o.metric} vs ${column}`,
-    xLabel: `${field === o.metric ? field : `${o.metric} ${field}`}${lowerIsBetter ? " (lower is better)" : ""}`,
-    yLabel: column,
-    points,
-    annotation,
-    logX,
-  });
+  const svg = await renderSvg(
+    scatterSpec({
+      title: o.title ?? `${o.metric} vs ${column}`,
+      xLabel: `${field === o.metric ? field : `${o.metric} ${field}`}${lowerIsBetter ? " (lower is better)" : ""}`,
+      yLabel: column,
+      points,
+      annotation,
+      logX,
+    }),
+  );
   writePlot(o.out, svg, {
     inputs: [o.scores, table.path],
     ...(o.width === undefined ? {} : { widthPx: o.width }),
@@ -139,9 +142,9 @@ export function registerPlot(program: Command): Command {
     .option("--title <text>", "plot title (default: METRIC vs COLUMN)")
     .option("--width <px>", "PNG width in px, 100 to 10000 (default 800)", positiveInt("--width"))
     .option("--seed <n>", "use only the records of this seed", nonNegativeInt("--seed"))
-    .action((o: ScatterCommandOptions) => {
+    .action(async (o: ScatterCommandOptions) => {
       const notes = new DeferredNotes();
-      const summary = plotScatter(o, notes);
+      const summary = await plotScatter(o, notes);
       notes.flush();
       process.stdout.write(`${summary}\n`);
     });

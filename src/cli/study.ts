@@ -2,8 +2,9 @@
 // or Pareto front — and write their trials as JSON lines or CSV. Reading never writes to the storage.
 import type { Command } from "commander";
 import { readStudies, type StudySummary, studyContext, summarizeStudy } from "../app/summary.js";
-import { bestSoFarPlot, paretoFront, paretoPlot } from "../reports/plots.js";
+import { bestSoFarSpec, paretoFront, paretoSpec } from "../reports/charts.js";
 import { checkPlotPath, writePlot } from "../reports/png.js";
+import { renderSvg } from "../reports/render.js";
 import { type ObjectiveTerm, parseObjectives } from "../search/objective.js";
 import { openSqliteStorage } from "../store/sqlite.js";
 import type { Trial } from "../store/study.js";
@@ -219,12 +220,14 @@ export function registerStudyPlots(plot: Command): void {
             count++;
           }
         });
-      const svg = bestSoFarPlot({
-        title: o.title ?? `best ${label} so far`,
-        xLabel: "queries",
-        yLabel: label,
-        series: [...groups].map(([algo, runs]) => ({ label: algo, runs })),
-      });
+      const svg = await renderSvg(
+        bestSoFarSpec({
+          title: o.title ?? `best ${label} so far`,
+          xLabel: "queries",
+          yLabel: label,
+          series: [...groups].map(([algo, runs]) => ({ label: algo, runs })),
+        }),
+      );
       writePlot(o.out, svg, { inputs: files });
       process.stdout.write(`${o.out}: ${count} studies, ${groups.size} algorithms\n`);
     });
@@ -246,12 +249,11 @@ export function registerStudyPlots(plot: Command): void {
       const [yTerm, xTerm] = specs.map((s) => parseObjectives(s)[0]!) as [ObjectiveTerm, ObjectiveTerm];
       const points = trials
         .filter((t) => t.state === "complete")
-        .map((t) => ({ x: t.objectives[1]!, y: t.objectives[0]! }));
+        .map((t) => ({ x: t.objectives[1]!, y: t.objectives[0]!, label: t.archStr }));
       const dir = { xLowerIsBetter: !xTerm.higherIsBetter, yHigherIsBetter: yTerm.higherIsBetter };
       const front = paretoFront(points, dir);
-      writePlot(
-        o.out,
-        paretoPlot({
+      const svg = await renderSvg(
+        paretoSpec({
           title: `Pareto front: ${yTerm.valueName} vs ${xTerm.valueName}`,
           xLabel: xTerm.valueName,
           yLabel: yTerm.valueName,
@@ -259,8 +261,8 @@ export function registerStudyPlots(plot: Command): void {
           front,
           ...dir,
         }),
-        { inputs: [file] },
       );
+      writePlot(o.out, svg, { inputs: [file] });
       process.stdout.write(`${o.out}: ${points.length} trials, ${front.length} on the front\n`);
     });
 }

@@ -16,7 +16,10 @@ export * from "./chartData.js";
 
 type LayerSpec = Extract<TopLevelSpec, { layer: unknown }>["layer"][number];
 
-/** A point of a scatter plot; `label` (e.g. the architecture) shows in its tooltip. */
+/**
+ * A point of a scatter or Pareto plot; `label` (e.g. the architecture) shows in its tooltip. Other
+ * fields of the object stay in its datum (e.g. a trial number for a dashboard's click handler).
+ */
 export interface LabelledPoint extends Point {
   label?: string;
 }
@@ -72,10 +75,17 @@ export function powerOfTen(exponent: number): string {
 /** At most this many labelled decades on a log axis; wider ranges label every n-th power. */
 const MAX_DECADE_TICKS = 10;
 
+/** A log tick's label: plain decimals in [10⁻³, 10⁵), else "10⁶" or "2×10⁶". */
+function logTickLabel(mantissa: number, exponent: number): string {
+  const value = Number(`${mantissa}e${exponent}`);
+  if (value >= 1e-3 && value < 1e5) return value.toFixed(Math.max(0, -exponent));
+  return mantissa === 1 ? powerOfTen(exponent) : `${mantissa}×${powerOfTen(exponent)}`;
+}
+
 /**
  * Tick values and labels for a log axis over data in [lo, hi] (both > 0): the powers of ten of the
- * decades the data touches, labelled "0.01", "1000", or "10⁶" outside [10⁻³, 10⁵). Undefined when
- * the data spans less than a decade (Vega's own ticks then label values inside it).
+ * decades the data touches (every n-th beyond ten decades; with 2× and 5× between them over at most
+ * two decades). Undefined when every value is one power of ten (Vega's own ticks then do).
  */
 export function logAxisTicks(lo: number, hi: number): { values: number[]; labels: string[] } | undefined {
   if (!(lo > 0 && hi >= lo && Number.isFinite(hi))) return undefined;
@@ -83,22 +93,33 @@ export function logAxisTicks(lo: number, hi: number): { values: number[]; labels
   const last = Math.ceil(Math.log10(hi) - 1e-9);
   if (last - first < 1) return undefined;
   const stride = Math.ceil((last - first) / MAX_DECADE_TICKS);
+  const mantissas = last - first <= 2 ? [1, 2, 5] : [1];
   const values: number[] = [];
   const labels: string[] = [];
-  for (let k = Math.ceil(first / stride) * stride; k <= last; k += stride) {
-    // Parsed from text so that 1e-3 is the double nearest 0.001, not 10 ** -3 computed.
-    const value = Number(`1e${k}`);
-    values.push(value);
-    labels.push(value >= 1e-3 && value < 1e5 ? value.toFixed(Math.max(0, -k)) : powerOfTen(k));
-  }
+  for (let k = Math.ceil(first / stride) * stride; k <= last; k += stride)
+    for (const m of mantissas) {
+      if (k === last && m > 1) continue;
+      // Parsed from text so that 1e-3 is the double nearest 0.001, not 10 ** -3 computed.
+      values.push(Number(`${m}e${k}`));
+      labels.push(logTickLabel(m, k));
+    }
   return { values, labels };
 }
 
-/** The axis (and scale domain) for a log axis over `values`; the domain spans the labelled decades. */
-function logAxis(values: readonly number[], title: string) {
+/**
+ * The axis and scale of a log axis over `values`: without a fixed `domain` the scale is "nice" (it
+ * spans whole decades, so every tick lies inside it); with one, ticks outside it are dropped.
+ */
+function logAxis(values: readonly number[], title: string, domain?: [number, number]) {
   const positive = values.filter((v) => v > 0 && Number.isFinite(v));
-  const ticks = positive.length > 0 ? logAxisTicks(Math.min(...positive), Math.max(...positive)) : undefined;
-  if (!ticks) return { axis: { title }, scale: { type: "log" as const } };
+  const all = positive.length > 0 ? logAxisTicks(Math.min(...positive), Math.max(...positive)) : undefined;
+  const inside = (v: number) => !domain || (v >= domain[0] * (1 - 1e-12) && v <= domain[1] * (1 + 1e-12));
+  const ticks = all && {
+    values: all.values.filter(inside),
+    labels: all.labels.filter((_, i) => inside(all.values[i]!)),
+  };
+  if (!ticks || ticks.values.length < 2)
+    return { axis: { title }, scale: { type: "log" as const, ...(domain ? { domain, nice: false } : {}) } };
   // Vega-Lite expressions compare the tick's value with each given value (all exact doubles).
   const labelExpr = ticks.values.reduceRight(
     (rest, v, i) => `datum.value === ${v} ? ${JSON.stringify(ticks.labels[i])} : ${rest}`,
@@ -106,7 +127,7 @@ function logAxis(values: readonly number[], title: string) {
   );
   return {
     axis: { title, values: ticks.values, labelExpr },
-    scale: { type: "log" as const, nice: true },
+    scale: { type: "log" as const, ...(domain ? { domain, nice: false } : { nice: true }) },
   };
 }
 
@@ -290,14 +311,12 @@ export function bestSoFarSpec(o: BestSoFarPlotOptions): TopLevelSpec {
     ...(o.yRange ? { yDomain: o.yRange } : {}),
   });
   const xAxis = o.logX
-    ? logAxis(xDomain ?? [1], o.xLabel)
-    : { axis: { title: o.xLabel, tickMinStep: 1 }, scale: { type: "linear" as const } };
-  const x = {
-    field: "x",
-    type: "quantitative" as const,
-    axis: xAxis.axis,
-    scale: { ...xAxis.scale, ...(xDomain ? { domain: xDomain, nice: false } : {}) },
-  };
+    ? logAxis(xDomain ?? [1], o.xLabel, xDomain as [number, number] | undefined)
+    : {
+        axis: { title: o.xLabel, tickMinStep: 1 },
+        scale: { type: "linear" as const, ...(xDomain ? { domain: xDomain, nice: false } : {}) },
+      };
+  const x = { field: "x", type: "quantitative" as const, ...xAxis };
   const color = {
     field: "series",
     type: "nominal" as const,
@@ -454,7 +473,7 @@ export interface ScatterPlotOptions extends ChartSize {
 /** One dot per point, with a tooltip; non-finite points (and values ≤ 0 on a log axis) are left out. */
 export function scatterSpec(o: ScatterPlotOptions): TopLevelSpec {
   const points = o.points.filter((p) => drawable(p, o.logX, o.logY));
-  const values = points.map((p) => (p.label === undefined ? { x: p.x, y: p.y } : { ...p }));
+  const values = points.map((p) => ({ ...p }));
   const xAxis = quantitativeAxis(
     points.map((p) => p.x),
     o.xLabel,

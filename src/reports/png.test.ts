@@ -3,8 +3,9 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { scatterPlot } from "./plots.js";
-import { svgToPng, writePlot } from "./png.js";
+import { scatterSpec } from "./charts.js";
+import { rasterize, svgToPng, writePlot } from "./png.js";
+import { renderSvg } from "./render.js";
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -15,18 +16,46 @@ function pngSize(png: Buffer): { width: number; height: number } {
   return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
 }
 
-const svg = scatterPlot({
-  title: "test",
-  xLabel: "x",
-  yLabel: "y",
-  points: [
-    { x: 1, y: 2 },
-    { x: 2, y: 3 },
-  ],
-  annotation: "Spearman ρ 1.000",
-});
+const svg = await renderSvg(
+  scatterSpec({
+    title: "test chart title",
+    xLabel: "x",
+    yLabel: "y",
+    points: [
+      { x: 1, y: 2 },
+      { x: 2, y: 3 },
+    ],
+    annotation: "Spearman ρ 1.000",
+  }),
+);
+
+/** Pixels in rows [top, bottom) whose RGB matches `test`. */
+function countPixels(
+  image: { width: number; pixels: Buffer },
+  [top, bottom]: [number, number],
+  test: (r: number, g: number, b: number) => boolean,
+): number {
+  let n = 0;
+  for (let i = top * image.width * 4; i < bottom * image.width * 4; i += 4)
+    if (test(image.pixels[i]!, image.pixels[i + 1]!, image.pixels[i + 2]!)) n++;
+  return n;
+}
 
 describe("svgToPng", () => {
+  it("draws the chart's text (fonts found) and its dots on white", () => {
+    const image = rasterize(svg);
+    assert.deepEqual([image.width, image.height], [800, 500]);
+    const all: [number, number] = [0, 500];
+    const white = countPixels(image, all, (r, g, b) => r === 255 && g === 255 && b === 255);
+    assert.ok(white > 0.8 * 800 * 500 && white < 0.99 * 800 * 500, `${white} white pixels`);
+    // The title is dark text in the top rows: without a font resvg draws no glyphs there.
+    const titleInk = countPixels(image, [0, 32], (r, g, b) => r + g + b < 300); // the plot starts lower
+    assert.ok(titleInk > 100, `${titleInk} dark pixels in the title rows`);
+    // Two dots in the palette's blue (#1f77b4 at opacity 0.7 on white: about 98, 160, 203).
+    const blue = countPixels(image, all, (r, g, b) => b > 180 && r < 130 && g > 130 && g < 190);
+    assert.ok(blue > 20, `${blue} blue pixels`);
+  });
+
   it("renders at the requested width, height in proportion", () => {
     assert.deepEqual(pngSize(svgToPng(svg, 400)), { width: 400, height: 250 });
     assert.deepEqual(pngSize(svgToPng(svg)), { width: 800, height: 500 });

@@ -1,10 +1,10 @@
-// Rasterising the SVG plots with resvg (a native renderer shipped inside its npm packages), and
-// writing a plot as .svg or .png.
+// Rasterising the SVG plots (render.ts) with resvg (a native renderer shipped inside its npm
+// packages), and writing a plot as .svg or .png.
 import { extname } from "node:path";
 import { Resvg } from "@resvg/resvg-js";
 import { atomicWriteFile, checkOutputPath } from "../util/atomicWrite.js";
 
-/** The plots name DejaVu Sans first; resvg falls back to it for the generic sans-serif family too. */
+/** The charts name DejaVu Sans first; resvg falls back to it for the generic sans-serif family too. */
 const PREFERRED_FONT = "DejaVu Sans";
 
 /** PNG width and height bounds, in px (`--width`). */
@@ -19,8 +19,21 @@ export function checkPngWidth(widthPx: number, shown = "PNG width"): void {
     throw new Error(`${shown} must be an integer in [${PNG_MIN_SIDE}, ${PNG_MAX_SIDE}] px, got ${widthPx}`);
 }
 
+/** RGBA pixels of an image, row by row. */
+export interface Raster {
+  width: number;
+  height: number;
+  pixels: Buffer;
+  png(): Buffer;
+}
+
 /** The SVG rendered to PNG, `widthPx` wide (height in proportion); default: the SVG's own size. */
 export function svgToPng(svg: string, widthPx?: number): Buffer {
+  return rasterize(svg, widthPx).png();
+}
+
+/** The SVG rasterised on white, `widthPx` wide (height in proportion); default: the SVG's own size. */
+export function rasterize(svg: string, widthPx?: number): Raster {
   if (widthPx !== undefined) checkPngWidth(widthPx);
   const resvg = new Resvg(svg, {
     fitTo: widthPx === undefined ? { mode: "original" } : { mode: "width", value: widthPx },
@@ -35,7 +48,8 @@ export function svgToPng(svg: string, widthPx?: number): Buffer {
     throw new Error(
       `PNG of ${width}×${height} px is too large (at most ${PNG_MAX_SIDE} px a side and ${PNG_MAX_PIXELS / 1e6} megapixels)`,
     );
-  return resvg.render().asPng();
+  const image = resvg.render();
+  return { width: image.width, height: image.height, pixels: image.pixels, png: () => image.asPng() };
 }
 
 export interface WritePlotOptions {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -161,45 +161,55 @@ describe("plot scatter", () => {
   writeFileSync(scores, lines.map((l) => `${JSON.stringify(l)}\n`).join(""));
   const base = { scores, table, metric: "naswot", column: "c10_test_200", xScale: "auto" };
 
-  it("plots the metric against the column with Spearman ρ and Kendall τ over finite pairs", () => {
+  it("plots the metric against the column with Spearman ρ and Kendall τ over finite pairs", async () => {
     const out = join(dir, "s.svg");
     // A, B are finite (C's naswot is null, D's accuracy NaN, the fifth cell is not in the table).
-    const summary = plotScatter({ ...base, out });
+    const summary = await plotScatter({ ...base, out });
     assert.equal(summary, `${out}: 2 architectures, Spearman ρ 1.000, Kendall τ 1.000, 1 not in the table`);
     const svg = readFileSync(out, "utf8");
+    // The annotation is one text of several lines (tspans).
     for (const text of [
       ">naswot vs c10_test_200</text>",
-      ">Spearman ρ 1.000</text>",
-      ">Kendall τ 1.000</text>",
+      ">Spearman ρ 1.000</tspan>",
+      ">Kendall τ 1.000</tspan>",
+      ">n = 2 (2 non-finite left out)</tspan>",
+      ">naswot</text>",
+      ">c10_test_200</text>",
     ])
       assert.ok(svg.includes(text), text);
-    assert.ok(svg.includes(">n = 2 (2 non-finite left out)</text>"));
+    // Two dots, each named by its architecture in the tooltip data but not read out one by one.
+    const dots = svg.match(/<g class="mark-symbol role-mark points_marks"[^>]*>(.*?)<\/g>/s)![1]!;
+    assert.equal(dots.match(/<path /g)?.length, 2);
   });
 
-  it("reads an NNGP file's score through --metric nngp", () => {
+  it("reads an NNGP file's score through --metric nngp", async () => {
     const out = join(dir, "n.svg");
-    plotScatter({ ...base, metric: "nngp", out });
+    await plotScatter({ ...base, metric: "nngp", out });
     const svg = readFileSync(out, "utf8");
     assert.ok(svg.includes(">nngp score</text>"));
-    assert.ok(svg.includes(">Spearman ρ 1.000</text>"));
+    assert.ok(svg.includes(">Spearman ρ 1.000</tspan>"));
   });
 
-  it("fails in one clear line on bad input", () => {
+  it("fails in one clear line on bad input, writing nothing", async () => {
     const out = join(dir, "x.svg");
-    assert.throws(
+    await assert.rejects(
       () => plotScatter({ ...base, out, metric: "zen" }),
       /no "zen" values \(found: naswot, score\)/,
     );
-    assert.throws(() => plotScatter({ ...base, out, column: "nope" }), /no "nope" column/);
-    assert.throws(
+    await assert.rejects(() => plotScatter({ ...base, out, column: "nope" }), /no "nope" column/);
+    await assert.rejects(
       () => plotScatter({ ...base, out, scores: join(dir, "none.jsonl") }),
       /none\.jsonl: file not found/,
     );
-    assert.throws(() => plotScatter({ ...base, out: join(dir, "x.jpg") }), /unknown extension "\.jpg"/);
-    assert.throws(
+    await assert.rejects(
+      () => plotScatter({ ...base, out: join(dir, "x.jpg") }),
+      /unknown extension "\.jpg"/,
+    );
+    await assert.rejects(
       () => plotScatter({ ...base, out, xScale: "sqrt" }),
       /--x-scale must be auto, linear or log/,
     );
+    assert.ok(!existsSync(out) && !existsSync(join(dir, "x.jpg")));
   });
 
   it("registers `plot scatter` on a command", async () => {
