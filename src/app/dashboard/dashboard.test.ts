@@ -14,6 +14,7 @@ import { openStorage } from "../../store/index.js";
 import type { Trial } from "../../store/study.js";
 import { testPostgresUrl } from "../../store/testing/postgres.js";
 import { scratchDirectories } from "../../util/scratch.js";
+import { summarizeStudy } from "../summary.js";
 import { type Dashboard, startDashboard } from "./server.js";
 import { bigStudy, searchStudy, sha256, syntheticTable } from "./testing/fixtures.js";
 
@@ -220,6 +221,17 @@ describe("dashboard API", () => {
     // No point dominates a front point (accuracy up, FLOPs down).
     for (const f of front)
       assert.ok(!all.some((q) => q.y >= f.y && q.x <= f.x && (q.y > f.y || q.x < f.x)), JSON.stringify(f));
+    // The study's summary has the front summarizeStudy finds, in its order.
+    const storage = await openStorage(file, { readOnly: true });
+    const expected = await summarizeStudy((await storage.study("moo"))!);
+    await storage.close();
+    const summary = await getJson(base, "/api/studies/moo");
+    assert.deepEqual(
+      (summary.body.front as Trial[]).map((t) => t.number),
+      expected.front!.map((t) => t.number),
+    );
+    assert.deepEqual(summary.body.byState, expected.byState);
+    assert.equal(summary.body.cost, expected.cost);
     const single = await getJson(base, "/api/studies/re-1/pareto");
     assert.equal(single.status, 400);
     assert.match(single.body.error!, /one objective/);
@@ -471,6 +483,34 @@ describe("dashboard storage", () => {
       assert.ok(firstMs < 20_000, `first page ${firstMs} ms`);
       assert.ok(times[0]! < 3000, `first sorted page ${times[0]} ms`);
       assert.ok(Math.max(...later) < 250, `cached pages ${later.join(", ")} ms`);
+    } finally {
+      await d.close();
+    }
+  });
+
+  it("summarises a 50k-trial two-objective study and its Pareto front in seconds", async () => {
+    const path = join(dir, "big-moo.db");
+    await bigStudy(path, "moo-big", 50_000, true);
+    const d = await startDashboard({ storage: path, port: 0 });
+    try {
+      const t0 = performance.now();
+      const list = await getJson(d.url, "/api/studies");
+      const listMs = performance.now() - t0;
+      const t1 = performance.now();
+      const p = await getJson(d.url, "/api/studies/moo-big/pareto");
+      const paretoMs = performance.now() - t1;
+      console.log(
+        `50k trials, 2 objectives: study list ${listMs.toFixed(0)} ms, Pareto ${paretoMs.toFixed(0)} ms`,
+      );
+      const front = p.body.front as { x: number; y: number }[];
+      const complete = 50_000 - (Math.floor((50_000 - 14) / 97) + 1);
+      assert.equal((p.body.points as unknown[]).length, Math.ceil(complete / Math.ceil(complete / 20_000)));
+      assert.equal((list.body.studies as { front: number }[])[0]!.front, front.length);
+      assert.ok(front.length >= 2);
+      // Along the front: FLOPs rise, and so does accuracy.
+      for (let i = 1; i < front.length; i++)
+        assert.ok(front[i]!.x > front[i - 1]!.x && front[i]!.y > front[i - 1]!.y);
+      assert.ok(listMs + paretoMs < 15_000, `${listMs} + ${paretoMs} ms`);
     } finally {
       await d.close();
     }

@@ -5,8 +5,16 @@ import { existsSync, statSync } from "node:fs";
 import type { BenchmarkTable } from "../../benchmarks/table.js";
 import type { SearchSpace } from "../../spaces/space.js";
 import { isPostgresUrl, openStorage } from "../../store/index.js";
-import type { Storage, Study, StudyInfo, Trial } from "../../store/study.js";
+import {
+  type Storage,
+  type Study,
+  type StudyInfo,
+  TRIAL_STATES,
+  type Trial,
+  type TrialState,
+} from "../../store/study.js";
 import { type StudySummary, studyContext, summarizeStudy } from "../summary.js";
+import { nonDominated, termsOf } from "./views.js";
 
 /** One study's cached trials; `version` grows whenever they change. */
 export interface StudySnapshot {
@@ -48,6 +56,37 @@ function fileFingerprint(path: string): string {
     return `${s.ino}:${s.size}:${s.mtimeMs}`;
   };
   return `${part(path)}|${part(`${path}-wal`)}`;
+}
+
+/**
+ * summarizeStudy, except for a multi-objective study, whose front summarizeStudy finds by a
+ * non-dominated sort that is quadratic in the trials: here the same fields, and the same front in
+ * the same order (by the second objective, one trial per architecture), from views.nonDominated.
+ */
+function summarize(
+  view: Study,
+  snap: StudySnapshot,
+  context: { table?: BenchmarkTable; space?: SearchSpace<unknown> },
+): Promise<StudySummary> {
+  const terms = termsOf(snap);
+  if (terms.length === 1) return summarizeStudy(view, context);
+  const byState = Object.fromEntries(TRIAL_STATES.map((state) => [state, 0])) as Record<TrialState, number>;
+  for (const t of snap.trials) byState[t.state]++;
+  const complete = snap.trials.filter((t) => t.state === "complete");
+  const fitness = complete.map((t) =>
+    terms.map((term, i) => (term.higherIsBetter ? 1 : -1) * t.objectives[i]!),
+  );
+  const unique = new Map(nonDominated(fitness).map((i) => [complete[i]!.archStr, complete[i]!]));
+  return Promise.resolve({
+    label: view.label,
+    info: snap.info,
+    terms,
+    trials: snap.trials.length,
+    byState,
+    retried: snap.trials.filter((t) => t.retriedBy !== undefined).length,
+    cost: snap.trials.reduce((sum, t) => sum + t.cost, 0),
+    front: [...unique.values()].sort((a, b) => a.objectives[1]! - b.objectives[1]!),
+  });
 }
 
 export class StudySource {
@@ -204,7 +243,7 @@ export class StudySource {
         putAuxiliary: () => Promise.reject(new Error("the dashboard never writes")),
         auxiliary: (kind) => cached.study.auxiliary(kind),
       };
-      cached.summary = { version: snap.version, value: summarizeStudy(view, context) };
+      cached.summary = { version: snap.version, value: summarize(view, snap, context) };
     }
     return cached.summary.value;
   }

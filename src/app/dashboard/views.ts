@@ -6,7 +6,7 @@ import type { BenchmarkTable } from "../../benchmarks/table.js";
 import { flops, paramCount } from "../../ir/cost.js";
 import { quantileCurves } from "../../reports/chartData.js";
 import { type ObjectiveTerm, parseObjectives } from "../../search/objective.js";
-import { nonDominatedFronts } from "../../search/pareto.js";
+import { dominates } from "../../search/pareto.js";
 import type { SearchSpace } from "../../spaces/space.js";
 import { TRIAL_STATES, type Trial, type TrialState } from "../../store/study.js";
 import type { StudySnapshot } from "./source.js";
@@ -279,6 +279,21 @@ export function scatter(snap: StudySnapshot, table: BenchmarkTable | undefined, 
   return { x, y, trials: complete.length, sampled: stride > 1, points };
 }
 
+/**
+ * Indices of the non-dominated points (every objective higher-is-better), in input order. Each point
+ * is compared with the current front only — O(n × front size), where search/pareto.ts's full
+ * non-dominated sort is O(n²) and would stall on a 100k-trial study.
+ */
+export function nonDominated(points: readonly (readonly number[])[]): number[] {
+  let front: number[] = [];
+  points.forEach((p, i) => {
+    if (front.some((j) => dominates(points[j]!, p))) return;
+    front = front.filter((j) => !dominates(p, points[j]!));
+    front.push(i);
+  });
+  return front.sort((a, b) => a - b);
+}
+
 /** Objectives 0 and 1 of every complete trial, and the non-dominated ones among them. */
 export function pareto(snap: StudySnapshot) {
   const terms = termsOf(snap);
@@ -291,7 +306,7 @@ export function pareto(snap: StudySnapshot) {
   const fitness = complete.map((t) =>
     terms.map((term, i) => (term.higherIsBetter ? 1 : -1) * t.objectives[i]!),
   );
-  const onFront = new Set(nonDominatedFronts(fitness)[0] ?? []);
+  const onFront = new Set(nonDominated(fitness));
   const point = (t: Trial) => ({
     number: t.number,
     label: t.archStr,

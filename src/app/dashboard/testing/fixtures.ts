@@ -59,11 +59,24 @@ export async function searchStudy(r: StudyRequest): Promise<void> {
  * are inserted in one transaction, in the schema's own row shape (emptyTrial), because allocating
  * 100k trials one transaction at a time takes minutes.
  */
-export async function bigStudy(path: string, name: string, count: number): Promise<void> {
+export async function bigStudy(
+  path: string,
+  name: string,
+  count: number,
+  twoObjectives = false,
+): Promise<void> {
   const storage = await openSqliteStorage(path);
+  const objectives = twoObjectives ? ["table:acc_200", "table:flops_M"] : ["table:acc_200"];
   await storage.openStudy(
     name,
-    { space: "nb201", algo: "rs", algoOptions: {}, objectives: ["table:acc_200"], seed: 0, evaluation: {} },
+    {
+      space: "nb201",
+      algo: twoObjectives ? "nsga2" : "rs",
+      algoOptions: {},
+      objectives,
+      seed: 0,
+      evaluation: {},
+    },
     VERSION,
     { queries: count },
   );
@@ -86,11 +99,16 @@ export async function bigStudy(path: string, name: string, count: number): Promi
         // Every 97th trial failed; the rest score a value that no sort can get right by accident.
         const failed = n % 97 === 13;
         const value = ((n * 7919) % 10007) / 100;
+        const flops = ((n * 104_729) % 9973) / 10;
         rows.run({
           ...emptyTrial(id, n, archs[n % archs.length]!, 0, VERSION),
           state: failed ? "failed" : "complete",
-          values_json: JSON.stringify(failed ? {} : { acc_200: value }),
-          objectives_json: JSON.stringify(failed ? [null] : [value]),
+          values_json: JSON.stringify(
+            failed ? {} : { acc_200: value, ...(twoObjectives ? { flops_M: flops } : {}) },
+          ),
+          objectives_json: JSON.stringify(
+            failed ? objectives.map(() => null) : twoObjectives ? [value, flops] : [value],
+          ),
           cost: 0,
           seconds: 0.001 * (n % 13),
           reason: failed ? "synthetic failure" : null,
