@@ -197,10 +197,39 @@ describe("scatterSpec", () => {
     assert.ok(dots[0]![0] < dots[1]![0] && dots[1]![0] < dots[2]![0]);
     assert.ok(dots[1]![1] < dots[2]![1] && dots[2]![1] < dots[0]![1]);
     assert.deepEqual(texts(markGroups(svg, "note")[0]!), ["Spearman ρ 0.79\nn = 3"]);
+    // The two lines (baselines 17 px apart, 12 px glyphs) sit inside the plot area.
+    const baseline = Number(markGroups(svg, "note")[0]!.match(/translate\([-\d.e]+,([-\d.e]+)\)/)![1]);
+    assert.ok(baseline - 12 >= 0 && baseline + 17 + 4 <= axis(svg, "Y").positions[0]!, `note at ${baseline}`);
     assert.deepEqual(roleTexts(svg, "title-text"), ["naswot vs accuracy"]);
     assert.match(
       svg,
       /aria-label="naswot vs accuracy\. Scatter plot of 3 points, accuracy against naswot\. Spearman ρ 0\.79; n = 3\."/,
+    );
+  });
+
+  it("puts a note in an empty lower corner inside the plot area", async () => {
+    const svg = await renderSvg(
+      scatterSpec({
+        title: "t",
+        xLabel: "x",
+        yLabel: "y",
+        points: [
+          { x: 0, y: 10 },
+          { x: 10, y: 10 },
+          { x: 0, y: 0 },
+          { x: 5, y: 5 },
+        ],
+        annotation: "a\nb\nc",
+      }),
+    );
+    const note = markGroups(svg, "note")[0]!;
+    assert.match(note, /text-anchor="end"/); // the right-hand corner
+    // The first line's baseline; the third's is 34 px lower, and its descenders 4 px below that.
+    const baseline = Number(note.match(/translate\([-\d.e]+,([-\d.e]+)\)/)![1]);
+    const bottom = axis(svg, "Y").positions[0]!;
+    assert.ok(
+      baseline > bottom / 2 && baseline + 34 + 4 <= bottom,
+      `note at ${baseline}, plot bottom ${bottom}`,
     );
   });
 

@@ -422,17 +422,20 @@ function densify(points: readonly Point[], steps = 10): Point[] {
 function noteLayer(lines: readonly string[], corner: Corner): LayerSpec {
   const left = corner.endsWith("left");
   const upper = corner.startsWith("upper");
+  const lineHeight = 17;
   return {
     name: "note",
     data: { values: [{ text: lines }] },
     mark: {
       type: "text",
       align: left ? "left" : "right",
-      baseline: upper ? "top" : "bottom",
+      // Vega stacks further lines below the first whatever the baseline, so a block in a lower
+      // corner is anchored by its top, one block height up.
+      baseline: "top",
       dx: left ? 10 : -10,
-      dy: upper ? 8 : -8,
+      dy: upper ? 8 : -8 - lines.length * lineHeight,
       fontSize: 12,
-      lineHeight: 17,
+      lineHeight,
       color: TEXT_COLOR,
     },
     encoding: {
