@@ -8,7 +8,13 @@ For each model (default: resnet18 mobilenet_v2 squeezenet1_0 squeezenet1_1) it w
   MODEL.input.bin     a seeded input batch, float32 little-endian, shape [BATCH, 3, SIZE, SIZE]
   MODEL.logits.bin    PyTorch's logits on that batch, float32, shape [BATCH, classes]
   MODEL.json          {"params": sum(p.numel() for p in model.parameters()), "input_shape", "batch",
-                       "classes", "torch", "torchvision", "seconds"}
+                       "classes", "torch", "torchvision", "seconds", "naswot"}
+  MODEL.naswot.bin    the NASWOT batch, float32, shape [NASWOT_BATCH, 3, 32, 32]
+
+"naswot" is the reference NASWOT (BayesWatch/nas-without-training) of the model with its own weights
+on that batch, computed here as the reference does: a forward hook on every module whose type name
+contains "ReLU" records (input > 0), K = C Cᵀ + (1 − C)(1 − C)ᵀ summed over them, score =
+slogdet(K). BN in train mode (batch statistics) as there; Dropout off (nasprobe maps it to identity).
 
 Export options, and why:
 - model.eval() with training=TrainingMode.PRESERVE: in EVAL mode torch.onnx runs its eval
@@ -30,6 +36,8 @@ import torchvision
 
 BATCH = 2
 SIZE = 224
+NASWOT_BATCH = 16
+NASWOT_SIZE = 32
 DEFAULT = ["resnet18", "mobilenet_v2", "squeezenet1_0", "squeezenet1_1"]
 
 
@@ -63,6 +71,8 @@ def export(name: str, out_dir: str) -> None:
     )
     x.numpy().astype("<f4").tofile(os.path.join(out_dir, f"{name}.input.bin"))
     logits.numpy().astype("<f4").tofile(os.path.join(out_dir, f"{name}.logits.bin"))
+    xn = torch.randn(NASWOT_BATCH, 3, NASWOT_SIZE, NASWOT_SIZE, generator=torch.Generator().manual_seed(2))
+    xn.numpy().astype("<f4").tofile(os.path.join(out_dir, f"{name}.naswot.bin"))
     facts = {
         "params": sum(p.numel() for p in model.parameters()),
         "input_shape": [3, SIZE, SIZE],
@@ -71,9 +81,33 @@ def export(name: str, out_dir: str) -> None:
         "torch": torch.__version__,
         "torchvision": torchvision.__version__,
         "seconds": round(time.time() - start, 2),
+        "naswot": reference_naswot(model, xn),
+        "naswot_batch": NASWOT_BATCH,
+        "naswot_shape": [3, NASWOT_SIZE, NASWOT_SIZE],
     }
     with open(os.path.join(out_dir, f"{name}.json"), "w") as f:
         json.dump(facts, f)
+
+
+def reference_naswot(model: torch.nn.Module, x: torch.Tensor) -> float:
+    n = x.shape[0]
+    k = torch.zeros(n, n, dtype=torch.float64)
+
+    def hook(module, inputs, output):
+        c = (inputs[0].reshape(n, -1) > 0).double()
+        k.add_(c @ c.t() + (1 - c) @ (1 - c).t())
+
+    handles = [m.register_forward_hook(hook) for m in model.modules() if "ReLU" in str(type(m))]
+    model.eval()
+    for m in model.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.train()
+    with torch.no_grad():
+        model(x)
+    for h in handles:
+        h.remove()
+    model.eval()
+    return float(torch.linalg.slogdet(k)[1])
 
 
 def main() -> None:

@@ -37,13 +37,20 @@ export type NaswotOptions = OptionsOf<typeof NASWOT_OPTIONS>;
 export const NASWOT_DEFAULTS: NaswotOptions = defaultsOf(NASWOT_OPTIONS);
 
 /**
+ * The ReLU family: the reference hooks every module whose class name contains "ReLU" (ReLU, ReLU6,
+ * LeakyReLU), and each one's code is its input's sign, x > 0. (MobileNetV2's only nonlinearity is
+ * ReLU6.)
+ */
+export const RELU_FAMILY: ReadonlySet<string> = new Set(["relu", "relu6", "leaky_relu"]);
+
+/**
  * Tensors read by ReLUs, each with the number of ReLU nodes reading it: the reference hooks every
  * ReLU module, so a tensor feeding two ReLUs (two conv edges leaving one cell node) counts twice.
  */
 export function reluInputs(graph: Graph, filter: (input: Node) => boolean = () => true): Map<number, number> {
   const counts = new Map<number, number>();
   for (const n of graph.nodes) {
-    if (n.op.kind !== "act" || n.op.fn !== "relu") continue;
+    if (n.op.kind !== "act" || !RELU_FAMILY.has(n.op.fn)) continue;
     const input = n.inputs[0]!;
     if (filter(graph.nodes[input]!)) counts.set(input, (counts.get(input) ?? 0) + 1);
   }

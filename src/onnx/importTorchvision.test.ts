@@ -3,7 +3,7 @@
 // Every op must map; the imported parameter count must equal PyTorch's
 // sum(p.numel() for p in model.parameters()); with the model's weights, ONNX Runtime's logits on
 // the imported graph must equal PyTorch's on the same input; NASWOT and synflow, re-initialised
-// as for any space, must be finite (NASWOT where the model has ReLUs). Skips, saying so, where Debian's python3-torch is absent.
+// as for any space, must be finite; with the model's weights, NASWOT equals the reference computed by PyTorch hooks. Skips, saying so, where Debian's python3-torch is absent.
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -39,6 +39,10 @@ interface TorchFacts {
   readonly batch: number;
   readonly classes: number;
   readonly torch: string;
+  /** The reference NASWOT (PyTorch hooks) with the model's weights on the NASWOT batch. */
+  readonly naswot: number;
+  readonly naswot_batch: number;
+  readonly naswot_shape: [number, number, number];
 }
 
 const floats = (path: string) => {
@@ -51,7 +55,7 @@ if (skip) process.stdout.write(`# SKIP torchvision import tests: ${skip}\n`);
 
 describe("torchvision models exported by torch.onnx.export", { skip }, () => {
   // Export once into the cache (gitignored); a later run reuses it.
-  if (!skip && !MODELS.every((m) => existsSync(join(CACHE, `${m}.json`)))) {
+  if (!skip && !MODELS.every((m) => existsSync(join(CACHE, `${m}.naswot.bin`)))) {
     mkdirSync(CACHE, { recursive: true });
     execFileSync(PYTHON, [join(REPO, "scripts/torchvision-models.py"), CACHE, ...MODELS], {
       stdio: "inherit",
@@ -95,6 +99,35 @@ describe("torchvision models exported by torch.onnx.export", { skip }, () => {
         worst = Math.max(worst, Math.abs(got.data[i]! - expected[i]!));
       assert.ok(worst <= 1e-5 * Math.max(1, scale), `max |ORT − PyTorch| = ${worst} (logits up to ${scale})`);
 
+      // The model's weights, train-mode BN, on PyTorch's NASWOT batch: our NASWOT equals the
+      // reference's hooks on every *ReLU* module (ReLU6 for MobileNetV2).
+      const [c, h, w] = facts.naswot_shape;
+      const batch: ImageSet = {
+        name: `${name}-naswot-batch`,
+        images: floats(join(CACHE, `${name}.naswot.bin`)),
+        labels: new Int32Array(facts.naswot_batch),
+        count: facts.naswot_batch,
+        channels: c,
+        height: h,
+        width: w,
+        numClasses: 10,
+      };
+      const kept = importOnnx(bytes, { inputShape: facts.naswot_shape });
+      const ours = await getMetric("naswot").compute(
+        {
+          graph: { ...kept.graph, modelWeights: kept.weights },
+          data: batch,
+          seed: 0,
+          runtime: { threads: 2 },
+        },
+        { batchSize: facts.naswot_batch },
+      );
+      const naswotOurs = ours.values.naswot!;
+      assert.ok(
+        Math.abs(naswotOurs - facts.naswot) <= 1e-6 * Math.abs(facts.naswot),
+        `NASWOT ${naswotOurs} vs PyTorch reference ${facts.naswot}`,
+      );
+
       // Re-initialised (the metrics' own init), at 3×32×32: NASWOT and synflow finite.
       const small = importOnnx(bytes, { inputShape: [3, 32, 32] });
       assert.equal(paramCount(small.graph), facts.params, "the input size changes no parameter");
@@ -110,12 +143,6 @@ describe("torchvision models exported by torch.onnx.export", { skip }, () => {
         });
         seconds[metric] = (performance.now() - t) / 1000;
         values[metric] = r.values[metric]!;
-        // NASWOT (and SWAP, linear regions, TE-NAS) read the codes of `relu` nodes only; MobileNetV2
-        // has ReLU6 alone, so NASWOT refuses it with its reason (docs/onnx-import.md).
-        if (metric === "naswot" && !("act:relu" in small.report.irOps)) {
-          assert.equal(r.reason, "the network has no ReLU");
-          continue;
-        }
         assert.ok(Number.isFinite(values[metric]), `${metric} = ${values[metric]} (${r.reason ?? ""})`);
       }
       results[name] = {
@@ -126,6 +153,8 @@ describe("torchvision models exported by torch.onnx.export", { skip }, () => {
         torch_params: facts.params,
         max_logit_diff: worst,
         max_logit: scale,
+        naswot_model_weights: naswotOurs,
+        naswot_torch_reference: facts.naswot,
         data: data.name,
         ...values,
         import_seconds: importSeconds,
