@@ -2,8 +2,10 @@
 // dist/web/<page>/main.js beside a copy of the page's other files (index.html, style.css, anything
 // that is not TypeScript; subfolders are not copied). Run after tsc (which
 // leaves an unbundled main.js there; this replaces it). The dashboard server serves dist/web/<page>/
-// when its index.html is there.
-import { copyFileSync, existsSync, mkdirSync, readdirSync } from "node:fs";
+// when its index.html is there. Files a page needs beside its bundle (the scoring page's images and
+// ONNX Runtime Web's WASM) come from the page table the server uses, in the tsc output
+// (dist/app/dashboard/assets.js): each built page directory then works from any static file host.
+import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
 
@@ -11,6 +13,8 @@ const SOURCE = "src/web";
 const OUT = "dist/web";
 /** A page's files copied as they are: all but TypeScript sources and tests. */
 const isStatic = (name) => !/\.(m?ts|d\.ts)$/.test(name);
+
+const { PAGES } = await import(new URL("../dist/app/dashboard/assets.js", import.meta.url).href);
 
 const pages = readdirSync(SOURCE, { withFileTypes: true })
   .filter((e) => e.isDirectory() && existsSync(join(SOURCE, e.name, "main.ts")))
@@ -35,6 +39,8 @@ for (const page of pages) {
   });
   for (const e of readdirSync(join(SOURCE, page), { withFileTypes: true }))
     if (e.isFile() && isStatic(e.name)) copyFileSync(join(SOURCE, page, e.name), join(out, e.name));
+  for (const [name, body] of Object.entries(PAGES[page]?.makeExtras?.() ?? {}))
+    writeFileSync(join(out, name), body);
   const bytes = result.metafile.outputs[join(out, "main.js")]?.bytes ?? 0;
   console.log(`${out}/main.js: ${(bytes / 1024).toFixed(0)} KiB`);
 }

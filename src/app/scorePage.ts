@@ -14,6 +14,9 @@ export const SCORE_PAGE_DATA_SEED = 0;
 /** The WASM build that onnxruntime-web/wasm loads (threaded SIMD; one thread without isolation). */
 const ORT_WASM = "ort-wasm-simd-threaded.wasm";
 
+/** The files scorePageAssets makes. */
+export const SCORE_PAGE_FILES: readonly string[] = ["data.bin", ORT_WASM];
+
 /** File name → bytes, to be placed beside the page's bundle. */
 export function scorePageAssets(): Record<string, Uint8Array> {
   const images = imagesNeeded(resolveMetrics([...BROWSER_METRICS]));

@@ -4,6 +4,7 @@ import { Rng } from "../util/random.js";
 import {
   classHistogram,
   classInterleavedOrder,
+  fitChannels,
   type ImageSet,
   normalizePerChannel,
   seededShuffle,
@@ -82,4 +83,22 @@ test("classInterleavedOrder is a permutation whose prefixes are class-balanced",
 
 test("classHistogram counts labels", () => {
   assert.deepEqual(classHistogram(tiny(7)), [3, 2, 2]);
+});
+
+test("fitChannels repeats a grey image across a model's channels and refuses other changes", () => {
+  const grey = {
+    name: "g",
+    images: Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]),
+    labels: Int32Array.from([0, 1]),
+    count: 2,
+    channels: 1,
+    height: 2,
+    width: 2,
+    numClasses: 2,
+  };
+  const rgb = fitChannels(grey, 3);
+  assert.equal(rgb.channels, 3);
+  assert.deepEqual([...rgb.images], [1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4, 5, 6, 7, 8, 5, 6, 7, 8, 5, 6, 7, 8]);
+  assert.equal(fitChannels(grey, 1), grey);
+  assert.throws(() => fitChannels(rgb, 1), /g has 3 channels; a model taking 1 cannot read it/);
 });

@@ -130,3 +130,20 @@ export function downsample(set: ImageSet, factor: number): ImageSet {
       }
   return { ...set, images, height: h, width: w };
 }
+
+/**
+ * The set with `channels` input channels for a model that takes them: a one-channel image repeated
+ * across every channel (a grey image as RGB); any other change of channel count is refused.
+ */
+export function fitChannels(set: ImageSet, channels: number): ImageSet {
+  if (channels === set.channels) return set;
+  if (set.channels !== 1)
+    throw new Error(`${set.name} has ${set.channels} channels; a model taking ${channels} cannot read it`);
+  const plane = set.height * set.width;
+  const images = new Float32Array(set.count * channels * plane);
+  for (let i = 0; i < set.count; i++) {
+    const source = set.images.subarray(i * plane, (i + 1) * plane);
+    for (let c = 0; c < channels; c++) images.set(source, (i * channels + c) * plane);
+  }
+  return { ...set, images, channels };
+}

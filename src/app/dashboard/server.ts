@@ -1,11 +1,11 @@
 // `nasprobe dashboard`: an HTTP server (hono on node:http) over one storage, read-only. It serves
-// the page's three files from a fixed in-memory map — nothing else outside /api, so no path can
+// the pages' files (the dashboard at /, the scoring page at /score/) from a fixed in-memory map — nothing else outside /api, so no path can
 // reach the file system — and the JSON API of api.ts.
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { type ApiOptions, dashboardApi } from "./api.js";
-import { pageAssets } from "./assets.js";
+import { allPageAssets } from "./assets.js";
 import { StudySource } from "./source.js";
 
 export interface DashboardOptions extends ApiOptions {
@@ -30,7 +30,7 @@ export const isLoopback = (host: string): boolean =>
   host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
 
 export async function dashboardApp(source: StudySource, options: ApiOptions = {}): Promise<Hono> {
-  const assets = await pageAssets("dashboard");
+  const assets = await allPageAssets();
   const app = new Hono();
   app.route("/api", dashboardApi(source, options));
   app.all("/api/*", (c) =>
@@ -43,6 +43,7 @@ export async function dashboardApp(source: StudySource, options: ApiOptions = {}
       "content-type": asset.type,
       "cache-control": "no-cache",
       "x-content-type-options": "nosniff",
+      ...asset.headers,
     });
   });
   app.notFound((c) => c.text("not found\n", 404));

@@ -4,28 +4,21 @@
 // test-artifacts/screenshots/ and must not be blank. Skips visibly without /usr/bin/chromium.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { type Dashboard, startDashboard } from "../../app/dashboard/server.js";
-import {
-  decodePng,
-  greyDeviation,
-  searchStudy,
-  syntheticTable,
-} from "../../app/dashboard/testing/fixtures.js";
+import { searchStudy, syntheticTable } from "../../app/dashboard/testing/fixtures.js";
 import { openStorage } from "../../store/index.js";
 import type { Trial } from "../../store/study.js";
 import { scratchDirectories } from "../../util/scratch.js";
+import { chromiumMissing, launchChromium, screenshot as saveScreenshot } from "../testing/browser.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const here = fileURLToPath(import.meta.url);
 const repo = resolve(here, "../../../..");
 const cliMain = join(repo, "src/cli/main.ts");
-const shots = join(repo, "test-artifacts/screenshots");
-const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (apt-get install chromium)`;
+const skip = chromiumMissing;
 
 const scratch = scratchDirectories("dashboard-browser");
 const table = syntheticTable(scratch.root);
@@ -44,17 +37,8 @@ async function trialsOf(study: string): Promise<Trial[]> {
   }
 }
 
-/** Saves a screenshot and checks it is not blank: varied grey levels, some dark pixels (text, lines). */
-async function screenshot(name: string, fullPage = false): Promise<void> {
-  mkdirSync(shots, { recursive: true });
-  const png = await page.screenshot({ fullPage });
-  writeFileSync(join(shots, name), png);
-  const image = decodePng(png);
-  assert.equal(image.width, 1400);
-  const { deviation, darkShare } = greyDeviation(image);
-  assert.ok(deviation > 15, `${name}: grey deviation ${deviation.toFixed(1)} (blank?)`);
-  assert.ok(darkShare > 0.005 && darkShare < 0.6, `${name}: ${(darkShare * 100).toFixed(2)} % dark pixels`);
-}
+/** Saves a screenshot (test-artifacts/screenshots/NAME) and checks it is not blank. */
+const screenshot = (name: string, fullPage = false) => saveScreenshot(page, name, { fullPage, width: 1400 });
 
 const rowNumbers = () =>
   page.$$eval("#trials tbody tr", (rows) => rows.map((r) => Number(r.getAttribute("data-number"))));
@@ -80,11 +64,7 @@ describe("dashboard page", { skip }, () => {
       seed: 3,
     });
     dashboard = await startDashboard({ storage: file, port: 0, pollMs: 200 });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     page.on("pageerror", (e) => pageErrors.push(e.message));
     page.on("console", (m) => {

@@ -1,9 +1,8 @@
 // Test fixtures for the dashboard: a synthetic NB201 benchmark table, studies searched on it (zero
-// cost), a 100k-trial study, file hashes and a PNG decoder for checking screenshots.
+// cost), a 100k-trial study and file hashes.
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { inflateSync } from "node:zlib";
 import Database from "better-sqlite3";
 import { nb201 } from "../../../spaces/nb201.js";
 import { emptyTrial } from "../../../store/schema.js";
@@ -134,75 +133,3 @@ export async function bigStudy(
 }
 
 export const sha256 = (path: string): string => createHash("sha256").update(readFileSync(path)).digest("hex");
-
-/** Decodes an 8-bit RGB or RGBA, non-interlaced PNG (what Chromium's screenshots are). */
-export function decodePng(png: Buffer): {
-  width: number;
-  height: number;
-  channels: number;
-  pixels: Uint8Array;
-} {
-  if (png.readUInt32BE(0) !== 0x89504e47) throw new Error("not a PNG");
-  let offset = 8;
-  let width = 0;
-  let height = 0;
-  let channels = 0;
-  const data: Buffer[] = [];
-  while (offset < png.length) {
-    const length = png.readUInt32BE(offset);
-    const type = png.toString("latin1", offset + 4, offset + 8);
-    const body = png.subarray(offset + 8, offset + 8 + length);
-    if (type === "IHDR") {
-      width = body.readUInt32BE(0);
-      height = body.readUInt32BE(4);
-      const [depth, color, , , interlace] = [body[8], body[9], body[10], body[11], body[12]];
-      if (depth !== 8 || (color !== 2 && color !== 6) || interlace !== 0)
-        throw new Error(`unsupported PNG (depth ${depth}, colour type ${color}, interlace ${interlace})`);
-      channels = color === 6 ? 4 : 3;
-    } else if (type === "IDAT") data.push(body);
-    else if (type === "IEND") break;
-    offset += 12 + length;
-  }
-  const raw = inflateSync(Buffer.concat(data));
-  const stride = width * channels;
-  const pixels = new Uint8Array(height * stride);
-  for (let y = 0; y < height; y++) {
-    const filter = raw[y * (stride + 1)]!;
-    const line = raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1));
-    for (let x = 0; x < stride; x++) {
-      const a = x >= channels ? pixels[y * stride + x - channels]! : 0;
-      const b = y > 0 ? pixels[(y - 1) * stride + x]! : 0;
-      const c = x >= channels && y > 0 ? pixels[(y - 1) * stride + x - channels]! : 0;
-      let predictor = 0;
-      if (filter === 1) predictor = a;
-      else if (filter === 2) predictor = b;
-      else if (filter === 3) predictor = (a + b) >> 1;
-      else if (filter === 4) {
-        const p = a + b - c;
-        const pa = Math.abs(p - a);
-        const pb = Math.abs(p - b);
-        const pc = Math.abs(p - c);
-        predictor = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-      }
-      pixels[y * stride + x] = (line[x]! + predictor) & 0xff;
-    }
-  }
-  return { width, height, channels, pixels };
-}
-
-/** Standard deviation of the grey level over all pixels: near 0 for a blank image. */
-export function greyDeviation(image: ReturnType<typeof decodePng>): { deviation: number; darkShare: number } {
-  const { pixels, channels } = image;
-  let sum = 0;
-  let sumSq = 0;
-  let dark = 0;
-  const n = pixels.length / channels;
-  for (let i = 0; i < pixels.length; i += channels) {
-    const grey = (pixels[i]! + pixels[i + 1]! + pixels[i + 2]!) / 3;
-    sum += grey;
-    sumSq += grey * grey;
-    if (grey < 128) dark++;
-  }
-  const mean = sum / n;
-  return { deviation: Math.sqrt(Math.max(0, sumSq / n - mean * mean)), darkShare: dark / n };
-}
