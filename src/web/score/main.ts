@@ -115,6 +115,7 @@ function startPage(): void {
   }
 
   function format(v: number): string {
+    if (Number.isInteger(v) && Math.abs(v) < 1e15) return v.toLocaleString("en");
     return Math.abs(v) >= 1e6 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(5) : v.toPrecision(7);
   }
 
