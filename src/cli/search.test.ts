@@ -1,7 +1,7 @@
 // The search CLI end to end: studies, export, bad input, and crash safety under SIGKILL.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -78,6 +78,14 @@ describe("nasprobe search", () => {
     const rows = exportRows(study);
     assert.equal(rows.length, 50);
     const best = Math.max(...rows.map((x) => x.acc_200));
+    // Its best-so-far chart (Vega-Lite, rendered to SVG): the curve ends at the study's best.
+    const chart = join(dir, "re-best.svg");
+    const plotted = cli("plot", "best-so-far", study, "--out", chart);
+    assert.equal(plotted.code, 0, plotted.stderr);
+    const svg = readFileSync(chart, "utf8");
+    assert.match(svg, /^<svg[^>]* role="img"/);
+    assert.match(svg, /aria-label="[^"]*best[^"]*"/i);
+    assert.match(svg, /class="mark-line/);
     assert.match(r.stdout, new RegExp(`best: trial \\d+, acc_200 ${best}`));
     const csv = cli("study", "export", study, "--format", "csv").stdout.trim().split("\n");
     assert.equal(
@@ -187,6 +195,21 @@ describe("nasprobe search", () => {
       assert.ok(front[i]![1]! >= front[i - 1]![1]!);
       assert.ok(front[i]![0]! > front[i - 1]![0]!);
     }
+
+    // The plots of that study, drawn from the Vega-Lite specs: the Pareto chart has one dot per
+    // trial and the front's points on its staircase; the best-so-far chart one line.
+    const pareto = join(dir, "pareto.svg");
+    const p = cli("plot", "pareto", study, "--out", pareto);
+    assert.equal(p.code, 0, p.stderr);
+    const svg = readFileSync(pareto, "utf8");
+    assert.match(svg, /^<svg[^>]* role="img"/);
+    assert.match(svg, /<title>[^<]*Pareto[^<]*<\/title>/);
+    const dots = svg.match(/class="mark-symbol[^"]*"[^>]*>(.*?)<\/g>/s)?.[1]?.match(/<path /g)?.length ?? 0;
+    assert.ok(dots >= 200 - 5 && dots <= 200, `${dots} dots for 200 trials`);
+    const best = join(dir, "best.png");
+    const b = cli("plot", "best-so-far", study, "--out", best);
+    assert.notEqual(b.code, 0, "a multi-objective study has no best-so-far curve");
+    assert.equal(b.stderr.trim().split("\n").length, 1, b.stderr);
   });
 
   it("bad input ends in one error line, a non-zero exit, and no study file", () => {

@@ -6,13 +6,10 @@
 // (cross-origin isolated: WASM threads). Skips visibly without /usr/bin/chromium.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Browser, Page } from "playwright-core";
-import { pageAssets } from "../../app/dashboard/assets.js";
 import { type Dashboard, startDashboard } from "../../app/dashboard/server.js";
 import { searchStudy, syntheticTable } from "../../app/dashboard/testing/fixtures.js";
 import { SCORE_PAGE_DATA_SEED } from "../../app/scorePage.js";
@@ -23,6 +20,13 @@ import { type ArchScore, metricScorer } from "../../metrics/scorer.js";
 import { nb201 } from "../../spaces/nb201.js";
 import { scratchDirectories } from "../../util/scratch.js";
 import { chromiumMissing, launchChromium, screenshot } from "../testing/browser.js";
+import {
+  type PageScores,
+  type StaticSite,
+  scoreInPage,
+  serveStaticScorePage,
+  waitReady,
+} from "../testing/scorePage.js";
 
 const ARCH =
   "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|";
@@ -36,8 +40,7 @@ const TOLERANCE = 1e-6;
 const COUNT_TOLERANCE: Readonly<Record<string, number>> = { swap: 1e-5, swap_reg: 1e-5 };
 
 const scratch = scratchDirectories("score-page");
-let staticServer: Server;
-let staticUrl: string;
+let site: StaticSite;
 let dashboard: Dashboard;
 let browser: Browser;
 let page: Page;
@@ -56,43 +59,7 @@ function nodeScore(metrics: string[]): Promise<ArchScore> {
   }).score(ARCH);
 }
 
-/** The page's scores: value name → [value, seconds]. */
-async function pageScores(): Promise<Record<string, { value: number | null; seconds: number }>> {
-  await page.waitForFunction(() => document.body.dataset.scored, null, { timeout: 240_000 });
-  const rows = await page.$$eval("#results tbody tr", (trs) =>
-    (trs as HTMLTableRowElement[]).map((r) => [
-      r.cells[0]!.textContent,
-      (r.cells[1] as HTMLElement).dataset.number,
-      r.cells[2]!.textContent,
-    ]),
-  );
-  return Object.fromEntries(
-    rows.map(([name, value, seconds]) => [
-      name!,
-      { value: value === "null" ? null : Number(value), seconds: Number(seconds) },
-    ]),
-  );
-}
-
-async function choose(metrics: string[]): Promise<void> {
-  for (const box of await page.$$("#metrics input"))
-    await box.setChecked(metrics.includes((await box.getAttribute("value"))!));
-  await page.fill("#seed", String(SEED));
-}
-
-async function load(url: string): Promise<void> {
-  await page.goto(url);
-  await page.waitForFunction(() => document.getElementById("status")?.textContent === "Ready.", null, {
-    timeout: 60_000,
-  });
-}
-
-function assertAgree(
-  browserValues: Awaited<ReturnType<typeof pageScores>>,
-  node: ArchScore,
-  names: string[],
-  where: string,
-): void {
+function assertAgree(browserValues: PageScores, node: ArchScore, names: string[], where: string): void {
   for (const name of names) {
     const ours = node.values[name];
     const theirs = browserValues[name]?.value;
@@ -115,26 +82,8 @@ function assertAgree(
 describe("scoring page", { skip: chromiumMissing }, () => {
   before(async () => {
     // The static build: the page's files as the web build writes them, on a server that knows
-    // nothing of nasprobe (exact names only, no isolation headers).
-    const dir = join(scratch.root, "static");
-    mkdirSync(dir);
-    const types = new Map<string, string>();
-    for (const [path, asset] of await pageAssets("score")) {
-      const name = path === "/score/" ? "index.html" : path.slice("/score/".length);
-      writeFileSync(
-        join(dir, name),
-        typeof asset.body === "string" ? asset.body : new Uint8Array(asset.body),
-      );
-      types.set(name, asset.type);
-    }
-    staticServer = createServer((req, res) => {
-      const name = new URL(req.url ?? "/", "http://x").pathname.slice(1) || "index.html";
-      const type = types.get(name);
-      if (!type) return void res.writeHead(404).end();
-      res.writeHead(200, { "content-type": type }).end(readFileSync(join(dir, name)));
-    }).listen(0, "127.0.0.1");
-    await new Promise((r) => staticServer.once("listening", r));
-    staticUrl = `http://127.0.0.1:${(staticServer.address() as AddressInfo).port}/`;
+    // nothing of nasprobe.
+    site = await serveStaticScorePage(join(scratch.root, "static"));
 
     // The model a user would drop: `nasprobe export` at the page's image shape.
     const cli = cliBundle();
@@ -169,16 +118,15 @@ describe("scoring page", { skip: chromiumMissing }, () => {
   after(async () => {
     await browser?.close();
     await dashboard?.close();
-    await new Promise((r) => staticServer?.close(r));
+    await site?.close();
   });
 
   it("the static build scores a dropped NB201 .onnx as Node scores its arch string (NASWOT, synflow, params, FLOPs)", async () => {
-    await load(staticUrl);
+    await page.goto(site.url);
+    await waitReady(page);
     assert.equal(await page.evaluate(() => globalThis.crossOriginIsolated), false);
     const metrics = ["naswot", "synflow", "params", "flops"];
-    await choose(metrics);
-    await page.setInputFiles("#file", onnxFile);
-    const scores = await pageScores();
+    const scores = await scoreInPage(page, { file: onnxFile }, metrics, SEED);
     assertAgree(scores, await nodeScore(metrics), metrics, "static build, dropped .onnx, 1 thread");
     assert.match((await page.textContent("#model"))!, /^cell\.onnx \(.*Conv \d+.*features: /);
     await screenshot(page, "score-page-onnx.png", { fullPage: true, width: 1100 });
@@ -189,17 +137,11 @@ describe("scoring page", { skip: chromiumMissing }, () => {
     // Reached from the dashboard's header link.
     await page.goto(dashboard.url);
     await page.click("header a.nav");
-    await page.waitForFunction(() => document.getElementById("status")?.textContent === "Ready.", null, {
-      timeout: 60_000,
-    });
+    await waitReady(page);
     assert.equal(page.url(), `${dashboard.url}score/`);
     assert.equal(await page.evaluate(() => globalThis.crossOriginIsolated), true);
     const metrics = ["naswot", "swap", "synflow", "params", "flops"];
-    await choose(metrics);
-    await page.selectOption("#space", "nb201");
-    await page.fill("#arch", ARCH);
-    await page.click("#score");
-    const scores = await pageScores();
+    const scores = await scoreInPage(page, { space: "nb201", arch: ARCH }, metrics, SEED);
     assertAgree(scores, await nodeScore(metrics), [...metrics, "swap_reg"], "dashboard, picked architecture");
     assert.match((await page.textContent("#status"))!, /on [2-9] thread\(s\)/);
     await screenshot(page, "score-page-arch.png", { fullPage: true, width: 1100 });
@@ -207,19 +149,19 @@ describe("scoring page", { skip: chromiumMissing }, () => {
   });
 
   it("a dropped file that is not ONNX gets one line, and the page keeps working", async () => {
-    await load(staticUrl);
+    await page.goto(site.url);
+    await waitReady(page);
     const junk = join(scratch.root, "notes.onnx");
     writeFileSync(junk, "these are not protobuf bytes\n");
-    await choose(["params"]);
+    for (const box of await page.$$("#metrics input"))
+      await box.setChecked((await box.getAttribute("value")) === "params");
     await page.setInputFiles("#file", junk);
     await page.waitForSelector("#status.error");
     const line = (await page.textContent("#status"))!;
     assert.match(line, /^not an ONNX model/);
     assert.ok(!line.includes("\n"));
-    await page.selectOption("#space", "nb201");
-    await page.fill("#arch", ARCH);
-    await page.click("#score");
-    assert.equal((await pageScores()).params!.value, nb201Params());
+    const scores = await scoreInPage(page, { space: "nb201", arch: ARCH }, ["params"], SEED);
+    assert.equal(scores.params!.value, nb201Params());
     assert.deepEqual(pageErrors, []);
   });
 });
