@@ -132,6 +132,75 @@ test("score writes one line per architecture, resumes, and repairs a torn last l
   );
 });
 
+test("correlate --aggregate ranks the log-rank aggregate of two values beside each alone", () => {
+  const table = join(dir, "agg-table.csv");
+  const archs = [
+    ARCH,
+    ARCH2,
+    "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|",
+    "|skip_connect~0|+|none~0|none~1|+|none~0|none~1|none~2|",
+  ];
+  writeFileSync(table, `arch_str,acc\n${archs.map((a, i) => `${a},${i + 1}`).join("\n")}\n`);
+  // Each value alone swaps one pair (ρ 0.8); the log-rank sums −2.08, −1.67, −0.98, 0 rank all four
+  // rightly (ρ 1), and so does the mean rank here.
+  const naswot = [1, 3, 2, 4];
+  const synflow = [2, 1, 3, 4];
+  const scores = join(dir, "agg.jsonl");
+  writeFileSync(
+    scores,
+    `${archs.map((a, i) => JSON.stringify({ arch_str: a, naswot: naswot[i], synflow: synflow[i] })).join("\n")}\n`,
+  );
+  const r = cli(
+    "correlate",
+    "--table",
+    table,
+    "--scores",
+    scores,
+    "--target",
+    "acc",
+    "--aggregate",
+    "logrank",
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const sections = r.stdout.split("\n== ");
+  const rho = (title: RegExp) =>
+    Number(/Spearman rho\s+(\S+)/.exec(sections.find((x) => title.test(x))!)![1]);
+  assert.equal(rho(/^naswot/), 0.8);
+  assert.equal(rho(/^synflow/), 0.8);
+  assert.equal(rho(/^aggregate: logrank\(naswot, synflow\)/), 1);
+  const one = cli(
+    "correlate",
+    "--table",
+    table,
+    "--scores",
+    scores,
+    "--target",
+    "acc",
+    "--field",
+    "naswot",
+    "--aggregate",
+    "borda",
+  );
+  assert.equal(one.code, 1);
+  assert.equal(one.stderr.trim(), "nasprobe: error: --aggregate borda needs at least two fields, got naswot");
+  const unknown = cli(
+    "correlate",
+    "--table",
+    table,
+    "--scores",
+    scores,
+    "--target",
+    "acc",
+    "--aggregate",
+    "median",
+  );
+  assert.equal(unknown.code, 1);
+  assert.match(
+    unknown.stderr.trim(),
+    /^nasprobe: error: unknown aggregation "median" \(known: logrank, meanrank, borda\)$/,
+  );
+});
+
 test("correlate ranks scores against a table column and prints baselines", () => {
   const table = join(dir, "table.csv");
   const archs = [

@@ -1,5 +1,6 @@
 // `nasprobe correlate`: rank statistics of a scores file against a benchmark table column.
 import type { Command } from "commander";
+import { AGGREGATION_NAMES, aggregateScores, getAggregation } from "../benchmarks/aggregate.js";
 import { correlationReport, formatCorrelationReport } from "../benchmarks/correlate.js";
 import { readBenchmarkTable } from "../benchmarks/table.js";
 import { valueInfo } from "../metrics/index.js";
@@ -18,6 +19,7 @@ interface CorrelateOptions {
   lowerIsBetter?: boolean;
   onlyArchsIn?: string;
   seed?: number;
+  aggregate?: string;
 }
 
 export function registerCorrelate(program: Command): void {
@@ -38,6 +40,10 @@ export function registerCorrelate(program: Command): void {
       "use only the records of this seed (a file holding several seeds of one architecture needs it)",
       nonNegativeInt("--seed"),
     )
+    .option(
+      "--aggregate <name>",
+      `also rank the fields' zero-label rank aggregate over these architectures: ${AGGREGATION_NAMES.join(" | ")}`,
+    )
     .action((o: CorrelateOptions) => {
       const notes = new DeferredNotes();
       const report = correlate(o, notes);
@@ -57,6 +63,7 @@ export function correlate(o: CorrelateOptions, notes = new DeferredNotes()): str
   }
   if (o.field && new Set(o.field).size !== o.field.length)
     throw new Error(`--field repeats a name: ${o.field.join(" ")}`);
+  if (o.aggregate !== undefined) getAggregation(o.aggregate);
   inputFile(o.table, "benchmark table");
   inputFile(o.scores, "scores file");
   if (o.onlyArchsIn !== undefined) inputFile(o.onlyArchsIn, "--only-archs-in file");
@@ -106,6 +113,8 @@ export function correlate(o: CorrelateOptions, notes = new DeferredNotes()): str
   const truth = table.column(o.target);
   const target = Float64Array.from(rows, (i) => truth[i]!);
   const out: string[] = [`${rows.length} architectures, target ${o.target}`];
+  const columns: Float64Array[] = [];
+  const directions: boolean[] = [];
   for (const field of fields) {
     const higherIsBetter = o.lowerIsBetter ? false : (valueInfo(field)?.higherIsBetter ?? true);
     if (!kept.some(([, r]) => field in r))
@@ -124,10 +133,23 @@ export function correlate(o: CorrelateOptions, notes = new DeferredNotes()): str
       return v ?? Number.NaN;
     });
     if (absent > 0) note(`${o.scores}: ${absent} of ${kept.length} architectures have no "${field}"`);
+    columns.push(score);
+    directions.push(higherIsBetter);
     out.push(
       "",
       `== ${field} (${higherIsBetter ? "higher" : "lower"} is better)`,
       formatCorrelationReport(correlationReport(score, target, { higherIsBetter })),
+    );
+  }
+  if (o.aggregate !== undefined) {
+    if (fields.length < 2)
+      throw new Error(`--aggregate ${o.aggregate} needs at least two fields, got ${fields.join(", ")}`);
+    // Ranked over exactly the architectures reported, as a user without labels would rank them.
+    const score = aggregateScores(o.aggregate, columns, directions);
+    out.push(
+      "",
+      `== aggregate: ${o.aggregate}(${fields.join(", ")}) (higher is better; ${getAggregation(o.aggregate).description})`,
+      formatCorrelationReport(correlationReport(score, target)),
     );
   }
   for (const column of BASELINES.filter((c) => table.has(c) && c !== o.target)) {
