@@ -1,5 +1,6 @@
 // Every training-free metric by name, NNGP included: one list for the CLI, search objectives,
 // reports and the API.
+import { aznas } from "./aznas.js";
 import { fisher } from "./fisher.js";
 import { flops } from "./flops.js";
 import { gradNorm } from "./gradNorm.js";
@@ -29,6 +30,7 @@ export const METRICS: readonly Metric[] = [
   fisher,
   gradNorm,
   jacobCov,
+  aznas,
   params,
   flops,
 ] as Metric[];
