@@ -1,6 +1,7 @@
 // Every training-free metric by name, NNGP included: one list for the CLI, search objectives,
 // reports and the API.
 import { aznas } from "./aznas.js";
+import { epsinas } from "./epsinas.js";
 import { fisher } from "./fisher.js";
 import { flops } from "./flops.js";
 import { gradNorm } from "./gradNorm.js";
@@ -22,6 +23,7 @@ export const METRICS: readonly Metric[] = [
   naswot,
   swap,
   zen,
+  epsinas,
   linearRegions,
   ntk,
   synflow,
