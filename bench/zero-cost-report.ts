@@ -26,6 +26,7 @@ const PUBLISHED: Record<string, string> = {
   naswot: "τ .574",
   ntk_cond: "τ −.42",
   params: "ρ .753",
+  epsinas: "ρ .87",
 };
 
 const r0 = (name: string) => (name === "score" || name === "held_out_score" ? `nngp ${name}` : name);
