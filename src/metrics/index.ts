@@ -17,6 +17,7 @@ import { snip } from "./snip.js";
 import { swap } from "./swap.js";
 import { synflow } from "./synflow.js";
 import { zen } from "./zen.js";
+import { zico } from "./zico.js";
 
 export const METRICS: readonly Metric[] = [
   nngp,
@@ -33,6 +34,7 @@ export const METRICS: readonly Metric[] = [
   gradNorm,
   jacobCov,
   aznas,
+  zico,
   params,
   flops,
 ] as Metric[];
