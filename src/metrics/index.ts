@@ -8,6 +8,7 @@ import { gradNorm } from "./gradNorm.js";
 import { grasp } from "./grasp.js";
 import { jacobCov } from "./jacobCov.js";
 import { linearRegions } from "./linearRegions.js";
+import { meco } from "./meco.js";
 import type { Metric, MetricValueInfo } from "./metric.js";
 import { naswot } from "./naswot.js";
 import { nngp } from "./nngp.js";
@@ -23,6 +24,7 @@ export const METRICS: readonly Metric[] = [
   nngp,
   naswot,
   swap,
+  meco,
   zen,
   epsinas,
   linearRegions,
