@@ -27,6 +27,7 @@ const PUBLISHED: Record<string, string> = {
   ntk_cond: "τ −.42",
   params: "ρ .753",
   epsinas: "ρ .87",
+  meco: "ρ .894",
 };
 
 const r0 = (name: string) => (name === "score" || name === "held_out_score" ? `nngp ${name}` : name);
