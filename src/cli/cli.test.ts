@@ -132,6 +132,46 @@ test("score writes one line per architecture, resumes, and repairs a torn last l
   );
 });
 
+test("score --aggregate prints the architectures ranked by the rank aggregate of the metrics' values", () => {
+  const out = join(dir, "score-agg.jsonl");
+  const archs = [
+    "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|",
+    "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|",
+    ARCH,
+  ];
+  const r = cli(
+    "score",
+    "--metric",
+    "params,flops",
+    "--aggregate",
+    "meanrank",
+    ...archs.flatMap((a) => ["--arch", a]),
+    "--out",
+    out,
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.split("\n");
+  const at = lines.findIndex((l) =>
+    l.startsWith("top architectures by meanrank(params, flops) over these 3"),
+  );
+  assert.ok(at >= 0, r.stdout);
+  // All-3×3 has the most params and FLOPs (mean rank 3/3), the empty cell the fewest (1/3).
+  assert.deepEqual(
+    lines.slice(at + 1, at + 4).map((l) => l.trim().split(/\s+/)),
+    [
+      ["1.00000", archs[0]],
+      ["0.666667", archs[2]],
+      ["0.333333", archs[1]],
+    ],
+  );
+  const one = cli("score", "--metric", "params", "--aggregate", "logrank", "--arch", ARCH, "--out", out);
+  assert.equal(one.code, 1);
+  assert.equal(
+    one.stderr.trim(),
+    "nasprobe: error: --aggregate logrank combines at least two metrics; --metric names one",
+  );
+});
+
 test("correlate --aggregate ranks the log-rank aggregate of two values beside each alone", () => {
   const table = join(dir, "agg-table.csv");
   const archs = [

@@ -14,6 +14,7 @@ import {
   scoreArchitectures,
   scoreGroups,
 } from "../app/score.js";
+import { AGGREGATION_NAMES, aggregateScores, getAggregation } from "../benchmarks/aggregate.js";
 import { DEFAULT_DATASET } from "../data/index.js";
 import { INIT_SCHEMES } from "../ir/init.js";
 import { getMetric, METRIC_NAMES } from "../metrics/index.js";
@@ -58,6 +59,7 @@ interface ScoreOptions {
   inputShape?: number[];
   features?: string;
   keepWeights?: boolean;
+  aggregate?: string;
 }
 
 /** NNGP's own flags: the option each sets. */
@@ -155,6 +157,10 @@ export function registerScore(program: Command): void {
       "--model: the feature layer, an ONNX node or tensor name (default: the classifier's input)",
     )
     .option("--keep-weights", "--model: score with the model's own weights instead of each metric's init")
+    .option(
+      "--aggregate <name>",
+      `also rank the architectures by the zero-label rank aggregate of the metrics' values: ${AGGREGATION_NAMES.join(" | ")}`,
+    )
     .action(async (o: ScoreOptions) => {
       await runScore(o, command.getOptionValueSource("space") !== "default");
     });
@@ -217,6 +223,11 @@ async function runScore(o: ScoreOptions, spaceGiven: boolean): Promise<void> {
     .filter((m) => m.length > 0);
   if (names.length === 0) throw new Error("--metric is empty");
   if (new Set(names).size !== names.length) throw new Error(`--metric repeats a metric: ${o.metric}`);
+  if (o.aggregate !== undefined) {
+    getAggregation(o.aggregate);
+    if (names.length < 2)
+      throw new Error(`--aggregate ${o.aggregate} combines at least two metrics; --metric names one`);
+  }
   // Notes wait until every check has passed: a refused command prints its one error line only.
   const notes = new DeferredNotes();
   const overrides = metricOverrides(o, names, notes);
@@ -310,6 +321,48 @@ async function scoreSweep(
     sink.close();
   }
   for (const group of run.groups) printTop(o, run.archStrs, isRecordOf(group, o.seed), group.first);
+  if (o.aggregate !== undefined)
+    printTopAggregate(
+      o,
+      run.archStrs,
+      run.groups.map((g) => isRecordOf(g, o.seed)),
+      o.aggregate,
+    );
+}
+
+/**
+ * The five best requested architectures by the rank aggregate of each metric's first value, over
+ * this run's architectures (an aggregate is relative to the set ranked, so it is printed, not stored).
+ */
+function printTopAggregate(
+  o: ScoreOptions,
+  archStrs: readonly string[],
+  isThisRun: ReadonlyArray<(r: Record<string, unknown>) => boolean>,
+  method: string,
+): void {
+  const values = o.metric.split(",").map((m) => getMetric(m.trim()).values[0]!);
+  const merged = new Map<string, Record<string, unknown>>(archStrs.map((a) => [a, {}]));
+  for (const r of readResults(o.out)) {
+    const into = merged.get(r.arch_str as string);
+    if (into && isThisRun.some((mine) => mine(r)))
+      for (const v of values) if (!(v.name in into) && v.name in r) into[v.name] = r[v.name];
+  }
+  const archs = [...merged.keys()];
+  const column = (name: string) =>
+    Float64Array.from(archs, (a) => {
+      const v = merged.get(a)![name];
+      return typeof v === "number" ? v : Number.NaN;
+    });
+  const score = aggregateScores(
+    method,
+    values.map((v) => column(v.name)),
+    values.map((v) => v.higherIsBetter),
+  );
+  const order = archs.map((_, i) => i).sort((a, b) => score[b]! - score[a]!);
+  process.stdout.write(
+    `top architectures by ${method}(${values.map((v) => v.name).join(", ")}) over these ${archs.length} (higher is better):\n`,
+  );
+  for (const i of order.slice(0, 5)) process.stdout.write(`  ${score[i]!.toPrecision(6)}  ${archs[i]}\n`);
 }
 
 /** --arch, --sample or --all, exactly one. */
