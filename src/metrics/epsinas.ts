@@ -1,7 +1,6 @@
-// epsinas (Gracheva, "Trainless model performance estimation based on random weights
-// initialisations", 2021; arXiv 2302.04406 "Zero-shot NAS with epsinas"), as computed by
-// egracheva/epsinas (NAS-Bench-201/epsinas_utils.py, compute_epsinas; settings of
-// NAS-Bench-201/Reproduce.ipynb): every weight of the network is set to one constant w — conv and
+// epsinas (E. Gracheva, arXiv 2302.04406, 2023, the paper the repository's README links; it follows
+// her arXiv 2103.08312, 2021, on untrained-performance estimation), as computed by egracheva/epsinas
+// (NAS-Bench-201/epsinas_utils.py, compute_epsinas; settings of NAS-Bench-201/Reproduce.ipynb): every weight of the network is set to one constant w — conv and
 // linear weights and affine BN's γ, biases and BN's β zero — and one batch of 256 training images
 // goes through it, once with w = 1e-7 and once with w = 1 (the notebook's NB201 pair; its NB101 pair
 // is 1e-4 and 10). Each run's outputs (all samples × classes, flattened) are min-max normalised over
@@ -17,6 +16,9 @@
 // and min, max, the dropped entries and both means are unchanged. Why the pair differs at all: BN's
 // ε (1e-5) dominates the batch variance of layers fed by tiny weights and not of large ones, so the
 // relative weight of paths of different depth (skip vs conv chains) differs between the two runs.
+// The same effect makes the w = 1e-7 run shrink by ~1e-9 per conv + BN, so on an NB201 cell with
+// no conv-free path from its input to its output the 15 stacked cells underflow float32 to an
+// all-zero output: the reference (PyTorch, float32) then gives NaN, and so do we (with a reason).
 //
 // Any IR graph works (it needs only the output node). Imported models' own weights are ignored: the
 // constants are the metric. A network without BN whose activations are positively homogeneous
@@ -58,8 +60,7 @@ export function constantWeights(graph: Graph, w: number): Map<string, Float32Arr
   return weights;
 }
 
-/** Min-max normalised outputs of one run, or why they cannot be normalised. */
-function normalised(out: Float32Array): Float64Array | string {
+function range(out: Float32Array): { min: number; max: number } | string {
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
   for (const x of out) {
@@ -67,9 +68,14 @@ function normalised(out: Float32Array): Float64Array | string {
     if (x < min) min = x;
     if (x > max) max = x;
   }
-  if (max === min) return `output constant over the batch (${min})`;
-  const range = max - min;
-  return Float64Array.from(out, (x) => (x - min) / range);
+  return max === min ? `output constant over the batch (${min})` : { min, max };
+}
+
+/** Min-max normalised outputs of one run, or why they cannot be normalised. */
+function normalised(out: Float32Array): Float64Array | string {
+  const r = range(out);
+  if (typeof r === "string") return r;
+  return Float64Array.from(out, (x) => (x - r.min) / (r.max - r.min));
 }
 
 export type EpsinasScore =
@@ -114,8 +120,11 @@ export function epsinasFromOutputs(low: Float32Array, high: Float32Array): Epsin
 
 export interface EpsinasResult {
   readonly score: EpsinasScore;
-  /** The two runs' raw outputs (batch × output size), low constant first. */
-  readonly outputs: readonly [Float32Array, Float32Array];
+  /**
+   * The runs' raw outputs (batch × output size), low constant first; only the low one when it
+   * cannot be normalised (the score is NaN whatever the other run gives, so it is not computed).
+   */
+  readonly outputs: readonly Float32Array[];
   readonly timings: ForwardTimings;
 }
 
@@ -138,8 +147,13 @@ export async function epsinasScore(
     });
     return out!;
   };
-  const outputs = [await run(o.weightLow), await run(o.weightHigh)] as const;
-  return { score: epsinasFromOutputs(outputs[0], outputs[1]), outputs, timings };
+  const low = await run(o.weightLow);
+  // Many NB201 cells underflow at w = 1e-7 (see the header): their second run is skipped.
+  const lowRange = range(low);
+  if (typeof lowRange === "string")
+    return { score: { score: Number.NaN, reason: `w = low: ${lowRange}` }, outputs: [low], timings };
+  const high = await run(o.weightHigh);
+  return { score: epsinasFromOutputs(low, high), outputs: [low, high], timings };
 }
 
 export const epsinas: Metric<EpsinasOptions> = defineMetric({
