@@ -28,6 +28,7 @@ const PUBLISHED: Record<string, string> = {
   params: "ρ .753",
   epsinas: "ρ .87",
   meco: "ρ .894",
+  zico: "ρ .81",
 };
 
 const r0 = (name: string) => (name === "score" || name === "held_out_score" ? `nngp ${name}` : name);
