@@ -166,9 +166,9 @@ const torchMissing = (): string | undefined =>
 const skip = torchMissing();
 if (skip) process.stdout.write(`# SKIP zico against bench/torch_zico.py: ${skip}\n`);
 
-// The same weights and images in PyTorch: per-batch gradients agree to float32 round-off, but ZiCo
-// sums mean|g|/σ, which is large wherever two batches' gradients nearly coincide, so the scores
-// agree to a few parts in a thousand rather than to round-off.
+// The same weights and images in PyTorch. Per-batch gradients agree to float32 round-off, but ZiCo
+// sums mean|g|/σ, which is huge wherever two batches' gradients nearly coincide, so round-off moves
+// the score: ~1e-5 relative on these tiny cells (limit 5e-4), up to ~2% on full NB201 networks.
 test("equals bench/torch_zico.py (PyTorch autograd) with identical weights on tiny NB201 cells", {
   skip,
 }, async () => {
@@ -228,7 +228,7 @@ test("equals bench/torch_zico.py (PyTorch autograd) with identical weights on ti
     theirs.forEach((t, i) => {
       assert.equal(t.weights, "nasprobe");
       assert.ok(
-        Math.abs(t.zico - ours[i]!) < 5e-3 * Math.abs(t.zico),
+        Math.abs(t.zico - ours[i]!) < 5e-4 * Math.abs(t.zico),
         `${archs[i]}: ours ${ours[i]}, torch ${t.zico}`,
       );
     });
