@@ -28,7 +28,8 @@
 // scope, where a node's block scope is the first `blockDepth` components of its name (the builder's
 // `within` scopes: NB201 `stem`, `s0c0`, `reduce1`, …; NB-Macro `s0l1`; NB101 `stack0/module0` at
 // depth 2). Cut points after the pre-pooling node (see preGapNode) and those in the logits' scope (the
-// head) are left out, and so is the input. On NB201 this gives exactly the reference's 18 feature
+// head) are left out, and so are the input and nodes that no parameter precedes (a flatten of the
+// input). On NB201 this gives exactly the reference's 18 feature
 // maps. A graph with one block has no progressivity or trainability (NaN, with the reason).
 import * as v from "valibot";
 import type { ImageSet } from "../data/imageSet.js";
@@ -109,9 +110,13 @@ export function blockScope(node: Node, depth: number): string {
 export function aznasBlocks(graph: Graph, blockDepth = AZNAS_DEFAULTS.blockDepth): number[] {
   const last = preGapNode(graph);
   const head = blockScope(graph.nodes[graph.logits]!, blockDepth);
+  // Nodes downstream of a parameter: a reshape of the input itself (an MLP's flatten) is no block.
+  const learned = new Array<boolean>(graph.nodes.length).fill(false);
+  for (const node of graph.nodes)
+    learned[node.id] = node.params.length > 0 || node.inputs.some((u) => learned[u]);
   const candidates = cutPoints(graph).filter((id) => {
     const node = graph.nodes[id]!;
-    return node.op.kind !== "input" && id <= last && blockScope(node, blockDepth) !== head;
+    return learned[id] && id <= last && blockScope(node, blockDepth) !== head;
   });
   return candidates.filter((id, k) => {
     const next = candidates[k + 1];
@@ -201,17 +206,29 @@ export function isotropyEntropy(features: Float32Array, batch: number, shape: re
       const m = mean[k]!;
       for (let p = 0; p < hw; p++) centred[dst + p] = features[src + p]! - m;
     }
-  const sigma = new Float64Array(c * c);
-  for (let i = 0; i < c; i++)
-    for (let j = i; j < c; j++) {
-      let s = 0;
-      const a = i * rows;
-      const bb = j * rows;
-      for (let r = 0; r < rows; r++) s += centred[a + r]! * centred[bb + r]!;
-      sigma[i * c + j] = s / rows;
-      sigma[j * c + i] = s / rows;
-    }
-  const { values } = symmetricEigen(dense(c, c, sigma));
+  // The non-zero eigenvalues of XᵀX/n and XXᵀ/n agree (zeros add nothing to H): decompose the
+  // smaller of the two (NB-Macro's 1,280-channel head at a small batch, say).
+  const dim = Math.min(c, rows);
+  const gram = new Float64Array(dim * dim);
+  if (c <= rows)
+    for (let i = 0; i < c; i++)
+      for (let j = i; j < c; j++) {
+        let s = 0;
+        const a = i * rows;
+        const bb = j * rows;
+        for (let r = 0; r < rows; r++) s += centred[a + r]! * centred[bb + r]!;
+        gram[i * c + j] = s / rows;
+        gram[j * c + i] = s / rows;
+      }
+  else
+    for (let i = 0; i < rows; i++)
+      for (let j = i; j < rows; j++) {
+        let s = 0;
+        for (let k = 0; k < c; k++) s += centred[k * rows + i]! * centred[k * rows + j]!;
+        gram[i * rows + j] = s / rows;
+        gram[j * rows + i] = s / rows;
+      }
+  const { values } = symmetricEigen(dense(dim, dim, gram));
   let total = 0;
   for (const e of values) total += e;
   let entropy = 0;
