@@ -201,6 +201,10 @@ test("entropies equal a float64 plain-TS forward's; values are seeded and comple
   assert.deepEqual(a, b);
   assert.equal(a.values.aznas_expressivity, r.expressivity);
   assert.equal(a.values.aznas_trainability, r.trainability);
+  const inference = await aznas.compute(input, { batchSize: 16, bnMode: "inference" });
+  for (const [k, v] of Object.entries(inference.values))
+    assert.ok(Number.isFinite(v), `inference ${k} = ${v}`);
+  assert.notEqual(inference.values.aznas_expressivity, a.values.aznas_expressivity);
   const other = await aznas.compute({ ...input, seed: 4 }, { batchSize: 16 });
   assert.notEqual(other.values.aznas_expressivity, a.values.aznas_expressivity);
   assert.equal(a.values.aznas_complexity, other.values.aznas_complexity);

@@ -29,8 +29,13 @@
 // `within` scopes: NB201 `stem`, `s0c0`, `reduce1`, …; NB-Macro `s0l1`; NB101 `stack0/module0` at
 // depth 2). Cut points after the pre-pooling node (see preGapNode) and those in the logits' scope (the
 // head) are left out, and so are the input and nodes that no parameter precedes (a flatten of the
-// input). On NB201 this gives exactly the reference's 18 feature
-// maps. A graph with one block has no progressivity or trainability (NaN, with the reason).
+// input). On NB201 this gives exactly the reference's 18 feature maps. A graph with one block has no
+// progressivity or trainability (NaN, with the reason); a deep skip to the head (an MLP's "deep"
+// skip) leaves no cut point after its source, so such a network has few blocks.
+//
+// Cost: one forward probe of every block output, then per consecutive pair a gradient session over
+// that block alone (blockGraph), fed the probed f_{i−1}, so its train-mode BN sees the batch the full
+// network saw; on an NB201 cell ~18 sessions, ~4–8 CPU-seconds on this machine.
 import * as v from "valibot";
 import type { ImageSet } from "../data/imageSet.js";
 import { flops as countNb201Flops } from "../ir/cost.js";
@@ -38,7 +43,13 @@ import type { Graph, Node } from "../ir/graph.js";
 import { numel } from "../ir/graph.js";
 import { initWeights } from "../ir/init.js";
 import { dense, symmetricEigen } from "../linalg/kernelRegression.js";
-import { type ForwardTimings, type Images, NodeProbe, newTimings } from "../onnx/forward.js";
+import {
+  type ForwardTimings,
+  freshRunningStatistics,
+  type Images,
+  NodeProbe,
+  newTimings,
+} from "../onnx/forward.js";
 import { gradName } from "../onnx/gradient.js";
 import { GradientSession } from "../onnx/gradientSession.js";
 import type { RuntimeOptions } from "../onnx/runtime.js";
@@ -485,6 +496,7 @@ export const aznas: Metric<AznasOptions> = defineMetric({
     if (blocks.length === 0)
       return failed(aznas, "the graph has no block output (no cut point before its head)");
     const weights = initWeights(input.graph, o.init, input.seed, "aznas");
+    if (o.bnMode === "inference") for (const [k, w] of freshRunningStatistics(input.graph)) weights.set(k, w);
     let r: AznasScores;
     try {
       r = await aznasScores(input.graph, weights, aznasInputs(input, o), {
