@@ -246,7 +246,7 @@ test("works on an MLP (flat features) and on NB-Macro; one block only gives NaN 
   const gm = macro.build(macro.parse("12000021"), macro.defaultBuild);
   const rm = await aznas.compute(
     { graph: gm, data: gaussianImages(1, [3, 32, 32], 10), seed: 0, runtime, countFlops: macro.flops },
-    { batchSize: 4 },
+    { batchSize: 2 },
   );
   for (const [k, v] of Object.entries(rm.values)) assert.ok(Number.isFinite(v), `${k} = ${v} (${rm.reason})`);
   assert.equal(rm.values.aznas_complexity, macro.flops!(gm));
@@ -254,15 +254,13 @@ test("works on an MLP (flat features) and on NB-Macro; one block only gives NaN 
 
 const hasTorch = spawnSync("/usr/bin/python3", ["-c", "import torch"]).status === 0;
 
-test("identical weights, inputs and cotangents: equal to bench/torch_aznas.py (PyTorch)", {
+test("identical weights, inputs and cotangents: equal to bench/torch_aznas.py (PyTorch) on one cell", {
   skip: hasTorch ? false : "/usr/bin/python3 has no torch",
 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), "aznas-"));
   try {
-    for (const arch of [
-      ARCH,
-      "|avg_pool_3x3~0|+|nor_conv_3x3~0|skip_connect~1|+|none~0|nor_conv_1x1~1|avg_pool_3x3~2|",
-    ]) {
+    // Conv 1×1 and 3×3, avg-pool and skip edges, and both reduction blocks (pixel unshuffle).
+    for (const arch of [ARCH]) {
       const g = tiny(arch);
       const o = { ...AZNAS_DEFAULTS, batchSize: 16 };
       const weights = initWeights(g, o.init, 0, "aznas");
