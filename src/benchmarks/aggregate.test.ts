@@ -69,3 +69,24 @@ test("bad calls are refused in one line", () => {
   assert.throws(() => aggregateScores("logrank", [], []), /no values/);
   assert.throws(() => aggregateScores("logrank", [[1, 2], [1]], [true, true]), /one entry per architecture/);
 });
+
+test("logrank is AZ-NAS's notebook aggregation: average ranks of tied values, non-finite (the reference's −∞) lowest", () => {
+  const got = aggregateScores(
+    "logrank",
+    [
+      [1, 2, 3],
+      [5, 5, 1],
+    ],
+    [true, true],
+  );
+  close(got, [
+    Math.log(1 / 3) + Math.log(2.5 / 3),
+    Math.log(2 / 3) + Math.log(2.5 / 3),
+    Math.log(3 / 3) + Math.log(1 / 3),
+  ]);
+  close(aggregateScores("logrank", [[Number.NaN, 0, -1]], [true]), [
+    Math.log(1 / 3),
+    Math.log(3 / 3),
+    Math.log(2 / 3),
+  ]);
+});

@@ -14,8 +14,6 @@ import { buildNb201, parseNb201 } from "../spaces/nb201.js";
 import { Rng } from "../util/random.js";
 import {
   AZNAS_DEFAULTS,
-  averageRanks,
-  azNasAggregate,
   aznas,
   aznasBlocks,
   aznasCotangent,
@@ -149,24 +147,6 @@ test("trainability term: hand-computed spectral norms, pixel unshuffle, and −�
   );
   assert.equal(trainabilityTerm(gOut, [2, 1, 2], gOut, [2, 1, 2], 1), Number.NEGATIVE_INFINITY);
   assert.throws(() => trainabilityTerm(gIn, [1, 1, 4], gOut, [1, 2, 2], 1), /cannot be unshuffled/);
-});
-
-test("rank aggregation: Σ log(rank / N) with average ranks, non-finite values ranked lowest", () => {
-  assert.deepEqual(averageRanks([3, 1, 3, Number.NaN, 2]), [4.5, 2, 4.5, 1, 3]);
-  const got = azNasAggregate([
-    [1, 5],
-    [2, 5],
-    [3, 1],
-  ]);
-  const want = [
-    Math.log(1 / 3) + Math.log(2.5 / 3),
-    Math.log(2 / 3) + Math.log(2.5 / 3),
-    Math.log(3 / 3) + Math.log(1 / 3),
-  ];
-  for (const [i, v] of got.entries()) close(v, want[i]!, 1e-15, `architecture ${i}`);
-  const withNaN = azNasAggregate([[Number.NaN], [0], [-1]]);
-  assert.deepEqual(withNaN, [Math.log(1 / 3), Math.log(3 / 3), Math.log(2 / 3)]);
-  assert.deepEqual(azNasAggregate([]), []);
 });
 
 test("entropies equal a float64 plain-TS forward's; values are seeded and complete", async () => {

@@ -17,10 +17,11 @@
 //                  resolution when the block downsamples); a block whose g_in equals g_out exactly (an
 //                  identity block) gives −∞ there;
 //   complexity     FLOPs (the notebook takes them from the benchmark API).
-// The notebook then ranks architectures by Σ_proxy log(rank/N) over the four (`azNasAggregate` below;
-// not a per-architecture value). Every value is higher-is-better. The reference replaces a NaN
-// proxy by −∞; here a NaN value carries a reason instead (JSON has no −∞), and azNasAggregate ranks
-// non-finite values lowest, which is where −∞ ranks.
+// The notebook then ranks architectures by Σ_proxy log(rank/N) over the four: that is not a
+// per-architecture value, but the `logrank` aggregation over a set (src/benchmarks/aggregate.ts;
+// `score|correlate --aggregate logrank`). Every value is higher-is-better. The reference replaces a
+// NaN proxy by −∞; here a NaN value carries a reason instead (JSON has no −∞), and the aggregation
+// ranks non-finite values lowest, which is where −∞ ranks.
 //
 // Blocks in an arbitrary IR graph. The reference's blocks are NB201's stem and cells; here a block
 // output is a *cut point* of the graph (a node every input-to-logits path passes through, so that the
@@ -412,44 +413,6 @@ export async function aznasScores(
     blocks,
     timings,
   };
-}
-
-// ------------------------------------------------------------------------------------ aggregation
-
-/**
- * SciPy's rankdata (ties get their average rank, 1-based); non-finite values rank lowest, tied
- * together, as the reference's −∞ does.
- */
-export function averageRanks(values: readonly number[]): number[] {
-  const key = (x: number) => (Number.isFinite(x) ? x : Number.NEGATIVE_INFINITY);
-  const order = values.map((_, i) => i).sort((a, b) => key(values[a]!) - key(values[b]!) || 0);
-  const ranks = new Array<number>(values.length);
-  for (let start = 0; start < order.length; ) {
-    let end = start;
-    while (end + 1 < order.length && key(values[order[end + 1]!]!) === key(values[order[start]!]!)) end++;
-    for (let k = start; k <= end; k++) ranks[order[k]!] = (start + end) / 2 + 1;
-    start = end + 1;
-  }
-  return ranks;
-}
-
-/**
- * AZ-NAS's non-linear rank aggregation (tss_general.ipynb): for `values[a][p]`, architecture a's value
- * of proxy p (each higher-is-better, e.g. [expressivity, progressivity, trainability, complexity]),
- * score_a = Σ_p log(rank_p(a) / N) with average ranks over the N architectures. Higher is better.
- */
-export function azNasAggregate(values: readonly (readonly number[])[]): number[] {
-  const n = values.length;
-  if (n === 0) return [];
-  const proxies = values[0]!.length;
-  if (values.some((row) => row.length !== proxies))
-    throw new Error("azNasAggregate: every architecture needs the same number of proxy values");
-  const score = new Array<number>(n).fill(0);
-  for (let p = 0; p < proxies; p++) {
-    const ranks = averageRanks(values.map((row) => row[p]!));
-    for (let a = 0; a < n; a++) score[a]! += Math.log(ranks[a]! / n);
-  }
-  return score;
 }
 
 // ----------------------------------------------------------------------------------------- metric
