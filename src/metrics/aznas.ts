@@ -55,7 +55,7 @@ import { gradName } from "../onnx/gradient.js";
 import { GradientSession } from "../onnx/gradientSession.js";
 import type { RuntimeOptions } from "../onnx/runtime.js";
 import { Rng } from "../util/random.js";
-import { defineMetric, failed, frontBatch, type Metric, type MetricResult } from "./metric.js";
+import { dataOrGaussian, defineMetric, failed, type Metric, type MetricResult } from "./metric.js";
 import { defaultsOf, initScheme, integer, type OptionsOf, oneOf, option } from "./options.js";
 import { preGapNode } from "./zen.js";
 
@@ -323,14 +323,7 @@ export function trainabilityTerm(
 
 /** The network's input batch: seeded N(0, 1) values (the reference's torch.randn) or the data's front. */
 export function aznasInputs(input: { graph: Graph; data?: ImageSet; seed: number }, o: AznasOptions): Images {
-  if (o.inputs === "data") {
-    if (!input.data) throw new Error("aznas inputs=data needs data");
-    return frontBatch(input.data, o.batchSize);
-  }
-  const rng = new Rng(input.seed, "aznas-inputs");
-  const data = new Float32Array(o.batchSize * numel(input.graph.inputShape));
-  for (let i = 0; i < data.length; i++) data[i] = rng.normal();
-  return { data, count: o.batchSize };
+  return dataOrGaussian(input, o, "aznas-inputs");
 }
 
 /** The Rademacher (±1) cotangent on block output `k` (1-based pair index, as the reference's loop). */

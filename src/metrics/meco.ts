@@ -20,7 +20,7 @@
 // reference's random.sample would raise). Eigenvalues in float64 (the reference: torch.linalg.eig
 // on the float32 matrix, real parts).
 import * as v from "valibot";
-import { type Graph, type Node, numel } from "../ir/graph.js";
+import type { Graph, Node } from "../ir/graph.js";
 import { initWeights } from "../ir/init.js";
 import {
   type ForwardTimings,
@@ -31,7 +31,7 @@ import {
 } from "../onnx/forward.js";
 import type { RuntimeOptions } from "../onnx/runtime.js";
 import { Rng } from "../util/random.js";
-import { checkFinite, defineMetric, failed, frontBatch, type Metric } from "./metric.js";
+import { checkFinite, dataOrGaussian, defineMetric, failed, type Metric } from "./metric.js";
 import { defaultsOf, initScheme, integer, type OptionsOf, oneOf, option } from "./options.js";
 
 export const MECO_OPTIONS = v.strictObject({
@@ -280,12 +280,6 @@ export async function mecoScore(
   return { meco, mecoOpt, layers, timings };
 }
 
-/** N(0,1) images of the graph's input shape (the "gaussian" inputs). */
-export function gaussianInputs(graph: Graph, count: number, seed: number): Images {
-  const rng = new Rng(seed, "meco-inputs");
-  return { data: Float32Array.from({ length: count * numel(graph.inputShape) }, () => rng.normal()), count };
-}
-
 export const meco: Metric<MecoOptions> = defineMetric({
   name: "meco",
   description:
@@ -305,10 +299,7 @@ export const meco: Metric<MecoOptions> = defineMetric({
   options: MECO_OPTIONS,
   images: (o) => (o.inputs === "data" ? o.batchSize : 0),
   async run(input, o) {
-    const images =
-      o.inputs === "data"
-        ? frontBatch(input.data, o.batchSize)
-        : gaussianInputs(input.graph, o.batchSize, input.seed);
+    const images = dataOrGaussian(input, o, "meco-inputs");
     const r = await mecoScore(input.graph, images, { ...o, seed: input.seed }, input.runtime);
     if (r.layers.length === 0)
       return failed(meco, "the graph has no feature map [C, H, W] with H·W ≥ 2 to correlate channels over");

@@ -5,9 +5,10 @@
 // one architecture may share costly work (weights, forward/backward passes) through a Memo keyed by
 // everything that work depends on.
 import { type ImageSet, imageSize, takeFirst } from "../data/imageSet.js";
-import type { Graph } from "../ir/graph.js";
+import { type Graph, numel } from "../ir/graph.js";
 import type { Images } from "../onnx/forward.js";
 import type { RuntimeOptions } from "../onnx/runtime.js";
+import { Rng } from "../util/random.js";
 import { defaultsOf, type OptionsOf, type OptionsSchema, resolveOptions } from "./options.js";
 
 export interface MetricInput {
@@ -102,6 +103,26 @@ export function defineMetric<S extends OptionsSchema>(spec: MetricSpec<S>): Metr
 export function frontBatch(data: ImageSet, count: number): Images {
   if (data.count < count) throw new Error(`needs ${count} images, ${data.name} has ${data.count}`);
   return { data: data.images.subarray(0, count * imageSize(data)), count };
+}
+
+/**
+ * The batch a metric with an `inputs` option feeds: the data's first `batchSize` images, or seeded
+ * N(0, 1) values of the graph's input shape (references that feed torch.randn), drawn from the
+ * metric's own stream so each metric's noise is its own.
+ */
+export function dataOrGaussian(
+  input: { readonly graph: Graph; readonly data?: ImageSet; readonly seed: number },
+  o: { readonly inputs: "data" | "gaussian"; readonly batchSize: number },
+  stream: string,
+): Images {
+  if (o.inputs === "data") {
+    if (!input.data) throw new Error(`${stream}: inputs=data needs data`);
+    return frontBatch(input.data, o.batchSize);
+  }
+  const rng = new Rng(input.seed, stream);
+  const data = new Float32Array(o.batchSize * numel(input.graph.inputShape));
+  for (let i = 0; i < data.length; i++) data[i] = rng.normal();
+  return { data, count: o.batchSize };
 }
 
 /** The first `count` images of a set as a set (the set itself when it holds exactly that many). */
