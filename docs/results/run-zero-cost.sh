@@ -14,3 +14,8 @@ $S --metric swap --sample 150 --out docs/results/zc-swap-150.jsonl
 $S --metric ntk --set ntk.batchSize=32 --sample 100 --out docs/results/zc-ntk32-100.jsonl
 $S --metric zen --set zen.removeResidual=false --sample 300 --out docs/results/zc-zen-keepresidual-300.jsonl
 $S --metric params,flops,linear_regions --all --out docs/results/zc-all-15625.jsonl
+$S --metric meco --sample 200 --out docs/results/zc-meco-200.jsonl
+$S --metric meco --sample 1000 --out docs/results/zc-meco-1000.jsonl
+$S --metric aznas --sample 200 --out docs/results/zc-aznas-200.jsonl
+$S --metric zico --sample 200 --out docs/results/zc-zico-200.jsonl
+$S --metric epsinas --sample 200 --out docs/results/zc-epsinas-200.jsonl
