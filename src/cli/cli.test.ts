@@ -190,17 +190,9 @@ test("correlate --aggregate ranks the log-rank aggregate of two values beside ea
     scores,
     `${archs.map((a, i) => JSON.stringify({ arch_str: a, naswot: naswot[i], synflow: synflow[i] })).join("\n")}\n`,
   );
-  const r = cli(
-    "correlate",
-    "--table",
-    table,
-    "--scores",
-    scores,
-    "--target",
-    "acc",
-    "--aggregate",
-    "logrank",
-  );
+  const correlate = (...more: string[]) =>
+    cli("correlate", "--table", table, "--scores", scores, "--target", "acc", ...more);
+  const r = correlate("--aggregate", "logrank");
   assert.equal(r.code, 0, r.stderr);
   const sections = r.stdout.split("\n== ");
   const rho = (title: RegExp) =>
@@ -208,32 +200,10 @@ test("correlate --aggregate ranks the log-rank aggregate of two values beside ea
   assert.equal(rho(/^naswot/), 0.8);
   assert.equal(rho(/^synflow/), 0.8);
   assert.equal(rho(/^aggregate: logrank\(naswot, synflow\)/), 1);
-  const one = cli(
-    "correlate",
-    "--table",
-    table,
-    "--scores",
-    scores,
-    "--target",
-    "acc",
-    "--field",
-    "naswot",
-    "--aggregate",
-    "borda",
-  );
+  const one = correlate("--field", "naswot", "--aggregate", "borda");
   assert.equal(one.code, 1);
   assert.equal(one.stderr.trim(), "nasprobe: error: --aggregate borda needs at least two fields, got naswot");
-  const unknown = cli(
-    "correlate",
-    "--table",
-    table,
-    "--scores",
-    scores,
-    "--target",
-    "acc",
-    "--aggregate",
-    "median",
-  );
+  const unknown = correlate("--aggregate", "median");
   assert.equal(unknown.code, 1);
   assert.match(
     unknown.stderr.trim(),

@@ -9,17 +9,15 @@ import { decodeImageSet, type ImageSetHeader } from "../../data/imageSetBytes.js
 import type { Graph } from "../../ir/graph.js";
 import { BROWSER_METRICS } from "../../metrics/browser.js";
 import { Memo, type MetricInput } from "../../metrics/metric.js";
-import { type ArchScore, resolveMetrics, scoreGraph } from "../../metrics/scoreGraph.js";
+import { type ArchScore, type ResolvedMetric, resolveMetrics, scoreGraph } from "../../metrics/scoreGraph.js";
 import { ort } from "../../onnx/ort.js";
 import { BROWSER_SPACES } from "../../spaces/browser.js";
 import { Rng } from "../../util/random.js";
 import { modelForImages } from "./model.js";
 
-const PAGE_METRICS = BROWSER_METRICS;
-
 const here = new URL("./", import.meta.url).href;
-// The .wasm sits beside this bundle (its JS glue is inside the bundle). Threads need cross-origin isolation (SharedArrayBuffer), which
-// the dashboard's headers give; a plain static host runs one thread.
+// The .wasm sits beside this bundle (its JS glue is inside the bundle). Threads need cross-origin
+// isolation (SharedArrayBuffer), which the dashboard's headers give; a plain static host runs one.
 ort.env.wasm.wasmPaths = { wasm: new URL("ort-wasm-simd-threaded.wasm", here).href };
 ort.env.wasm.numThreads = globalThis.crossOriginIsolated
   ? Math.min(4, navigator.hardwareConcurrency || 1)
@@ -43,7 +41,7 @@ function startPage(): void {
     status.classList.toggle("error", error);
   }
 
-  for (const name of PAGE_METRICS) {
+  for (const name of BROWSER_METRICS) {
     const label = document.createElement("label");
     const box = document.createElement("input");
     box.type = "checkbox";
@@ -91,9 +89,12 @@ function startPage(): void {
     return s;
   }
 
-  function show(score: ArchScore): void {
+  function show(score: ArchScore, resolved: readonly ResolvedMetric[]): void {
+    // Reasons and seconds are kept per metric; a value's metric is the one that declares it.
+    const metricOf = new Map(resolved.flatMap((r) => r.metric.values.map((v) => [v.name, r.metric.name])));
     resultsBody.replaceChildren();
     for (const [name, value] of Object.entries(score.values)) {
+      const metric = metricOf.get(name) ?? name;
       const row = resultsBody.insertRow();
       row.dataset.value = name;
       row.insertCell().textContent = name;
@@ -101,17 +102,12 @@ function startPage(): void {
       cell.className = "num";
       // Full precision in an attribute for comparisons; a readable figure for people.
       cell.dataset.number = value === null ? "null" : String(value);
-      cell.textContent = value === null ? `— ${score.reasons[metricOf(name)] ?? ""}` : format(value);
+      cell.textContent = value === null ? `— ${score.reasons[metric] ?? ""}` : format(value);
       const secs = row.insertCell();
       secs.className = "num";
-      const s = score.seconds[metricOf(name)];
+      const s = score.seconds[metric];
       secs.textContent = s === undefined ? "" : s.toFixed(3);
     }
-  }
-
-  /** The metric a value belongs to: its name, or the name before an underscore (swap_reg → swap). */
-  function metricOf(value: string): string {
-    return PAGE_METRICS.find((m) => value === m || value.startsWith(`${m}_`)) ?? value;
   }
 
   function format(v: number): string {
@@ -149,7 +145,7 @@ function startPage(): void {
       };
       const t0 = performance.now();
       const result = await scoreGraph(input, resolved);
-      show(result);
+      show(result, resolved);
       document.body.dataset.scored = String(Date.now());
       say(
         `Scored in ${((performance.now() - t0) / 1000).toFixed(2)} s on ${ort.env.wasm.numThreads} thread(s).`,

@@ -14,18 +14,21 @@ export interface PageModel {
 }
 
 export function modelForImages(bytes: Uint8Array, set: ImageSet): PageModel {
-  const declared = declaredShape(bytes);
+  // As the model declares it; undefined when its input shape is dynamic.
+  let model = importDeclared(bytes);
+  const declared = model ? [...model.graph.inputShape] : undefined;
   const channels = declared?.[0] ?? set.channels;
-  const same = declared && declared[1] === set.height && declared[2] === set.width;
-  let model: ImportedModel;
-  try {
-    model = importOnnx(bytes, { inputShape: [channels, set.height, set.width] });
-  } catch (e) {
-    // A model that cannot run at the images' size (a fixed-size flatten) is refused as it is.
-    if (same || !(e instanceof OnnxImportError) || !declared) throw e;
-    throw new OnnxImportError(
-      `the model takes ${declared.join("×")} inputs and does not run at the page's ${set.height}×${set.width} images (${e.message})`,
-    );
+  const same = declared !== undefined && declared[1] === set.height && declared[2] === set.width;
+  if (!model || !same) {
+    try {
+      model = importOnnx(bytes, { inputShape: [channels, set.height, set.width] });
+    } catch (e) {
+      // A model that cannot run at the images' size (a fixed-size flatten) is refused as it is.
+      if (!(e instanceof OnnxImportError) || !declared) throw e;
+      throw new OnnxImportError(
+        `the model takes ${declared.join("×")} inputs and does not run at the page's ${set.height}×${set.width} images (${e.message})`,
+      );
+    }
   }
   const data = channels === set.channels ? set : fitChannels(set, channels);
   const notes: string[] = [];
@@ -35,10 +38,10 @@ export function modelForImages(bytes: Uint8Array, set: ImageSet): PageModel {
   return { model, data, fitted: notes.join("; ") };
 }
 
-/** The model's own per-sample input shape, or undefined when it is dynamic. */
-function declaredShape(bytes: Uint8Array): number[] | undefined {
+/** The model at its own input shape, or undefined when that shape is dynamic. */
+function importDeclared(bytes: Uint8Array): ImportedModel | undefined {
   try {
-    return [...importOnnx(bytes).graph.inputShape];
+    return importOnnx(bytes);
   } catch (e) {
     if (e instanceof OnnxImportError && /dynamic or missing shape/.test(e.message)) return undefined;
     throw e;
