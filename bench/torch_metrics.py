@@ -497,7 +497,8 @@ def json_number(v):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--arch", required=True)
+    p.add_argument("--arch")
+    p.add_argument("--archs-file", help="one architecture per line, all scored in this process (a sweep)")
     p.add_argument("--metric", required=True, choices=list(METRICS) + ["all"])
     p.add_argument("--data", required=True, help="CIFAR-10 binary file (data_batch_1.bin format)")
     p.add_argument("--threads", type=int, default=1)
@@ -509,6 +510,9 @@ def main():
     p.add_argument("--swap-mu", type=float, default=None)
     p.add_argument("--swap-sigma", type=float, default=None)
     args = p.parse_args()
+    if (args.arch is None) == (args.archs_file is None):
+        p.error("give --arch or --archs-file")
+    archs = [args.arch] if args.arch else [l.strip() for l in open(args.archs_file) if l.strip()]
     torch.set_num_threads(args.threads)
 
     names = list(METRICS) if args.metric == "all" else [args.metric]
@@ -519,19 +523,21 @@ def main():
         data = {"x": x_all[:b].contiguous(), "y": y_all[:b].contiguous(), "batch": b}
         if name == "linear_regions":
             data["regions"] = region_inputs(x_all, args.seed, n_batches=3, batch=b // 3)
-        seconds, cpu_seconds, value, details = [], [], None, {}
-        for _ in range(args.repeat):
-            torch.manual_seed(args.seed)
-            start, cpu_start = time.perf_counter(), time.process_time()
-            value, details = METRICS[name](args.arch, data, args)
-            seconds.append(time.perf_counter() - start)
-            cpu_seconds.append(time.process_time() - cpu_start)
-        # cpu_seconds: process CPU time (all threads); with --threads 1 a load-robust comparison when
-        # the machine is shared (wall-clock of OpenMP threads suffers badly from oversubscription).
-        line = {"metric": name, "arch": args.arch, "seconds": seconds, "cpu_seconds": cpu_seconds,
-                "value": json_number(float(value)), "batch": b, "threads": args.threads}
-        line.update({k: json_number(float(v)) for k, v in details.items()})
-        print(json.dumps(line, allow_nan=False), flush=True)
+        for arch in archs:
+            args.arch = arch
+            seconds, cpu_seconds, value, details = [], [], None, {}
+            for _ in range(args.repeat):
+                torch.manual_seed(args.seed)
+                start, cpu_start = time.perf_counter(), time.process_time()
+                value, details = METRICS[name](arch, data, args)
+                seconds.append(time.perf_counter() - start)
+                cpu_seconds.append(time.process_time() - cpu_start)
+            # cpu_seconds: process CPU time (all threads); with --threads 1 a load-robust comparison
+            # when the machine is shared (wall-clock of OpenMP threads suffers badly from oversubscription).
+            line = {"metric": name, "arch": arch, "seconds": seconds, "cpu_seconds": cpu_seconds,
+                    "value": json_number(float(value)), "batch": b, "threads": args.threads}
+            line.update({k: json_number(float(v)) for k, v in details.items()})
+            print(json.dumps(line, allow_nan=False), flush=True)
 
 
 if __name__ == "__main__":

@@ -49,4 +49,43 @@ describe("scoreArchitectures", () => {
     assert.equal(new Set(a).size, 20);
     assert.notDeepEqual(chooseArchitectures(nb201, { sample: 20 }, 4).archStrs, a);
   });
+
+  it("worker threads give the same records in the same order as this thread", async () => {
+    const sweep = async (workers: number) => {
+      const records: Record<string, unknown>[] = [];
+      const sink = { records: () => records, append: (r: Record<string, unknown>) => void records.push(r) };
+      const C = "|skip_connect~0|+|none~0|none~1|+|nor_conv_3x3~0|none~1|none~2|";
+      await scoreArchitectures(
+        {
+          ...request({ naswot: { batchSize: 16 } }),
+          metrics: ["naswot", "meco", "params"],
+          select: { archs: [A, B, C] },
+          spaceSource: "nb201",
+          workers,
+          runtime: { threads: 1 },
+        },
+        sink,
+      );
+      return records.map(({ seconds: _, ...r }) => r);
+    };
+    const here = await sweep(1);
+    assert.equal(here.length, 3);
+    assert.ok(here.every((r) => Number.isFinite(r.naswot) && Number.isFinite(r.meco)));
+    assert.deepEqual(await sweep(2), here);
+  });
+
+  it("several workers need the space's name; a worker that cannot load it fails the sweep", async () => {
+    const sink = { records: () => [], append: () => {} };
+    await assert.rejects(
+      scoreArchitectures({ ...request({}), select: { archs: [A, B] }, workers: 2 }, sink),
+      /needs the space's name or file/,
+    );
+    await assert.rejects(
+      scoreArchitectures(
+        { ...request({}), select: { archs: [A, B] }, workers: 2, spaceSource: "no-such-space" },
+        sink,
+      ),
+      /no-such-space/,
+    );
+  });
 });

@@ -18,6 +18,7 @@ import type { SearchSpace } from "../spaces/space.js";
 import { canonicalJson } from "../util/canonical.js";
 import { Rng } from "../util/random.js";
 import { VERSION } from "../version.js";
+import { scorerPool, threadsPerWorker } from "./scorerPool.js";
 
 /** Which architectures: listed, a seeded sample of distinct ones, or all. */
 export type ArchSelection =
@@ -37,6 +38,13 @@ export interface ScoreRequest {
   /** Option overrides by metric (checked against each metric's schema here). */
   readonly overrides: MetricOverrides;
   readonly runtime?: RuntimeOptions;
+  /**
+   * Worker threads scoring side by side (default 1: this thread). More than one needs
+   * `spaceSource`; each worker's sessions get `runtime.threads` or the cores shared out.
+   */
+  readonly workers?: number;
+  /** The space's name or file, from which each worker loads it again. */
+  readonly spaceSource?: string;
   /**
    * Further settings that determine the values (e.g. how an imported model was read); recorded in
    * every record's settings, so resuming compares them too.
@@ -161,17 +169,16 @@ export async function scoreArchitectures(
     const overrides = Object.fromEntries(
       group.metrics.filter((n) => request.overrides[n]).map((n) => [n, request.overrides[n]!]),
     );
-    const scorer = metricScorer({
-      space: request.space,
+    const scorerOptions = {
       data: request.data,
       dataSeed: request.dataSeed,
       seed: request.seed,
       runtime: request.runtime ?? {},
       metrics: group.metrics,
       overrides,
-    });
-    for (const archStr of todo) {
-      const r = await scorer.score(archStr);
+    };
+    const workers = Math.min(request.workers ?? 1, todo.length);
+    const append = (archStr: string, r: ArchScore) => {
       sink.append({
         arch_str: archStr,
         space: request.spaceName,
@@ -185,6 +192,29 @@ export async function scoreArchitectures(
         seconds: r.seconds,
       });
       hooks.onScored?.(archStr, r, group);
+    };
+    if (workers <= 1) {
+      const scorer = metricScorer({ ...scorerOptions, space: request.space });
+      for (const archStr of todo) append(archStr, await scorer.score(archStr));
+      continue;
+    }
+    if (request.spaceSource === undefined)
+      throw new Error("scoring on several workers needs the space's name or file (spaceSource)");
+    const pool = await scorerPool(
+      {
+        ...scorerOptions,
+        spaceSource: request.spaceSource,
+        runtime: { ...request.runtime, threads: request.runtime?.threads ?? threadsPerWorker(workers) },
+      },
+      workers,
+    );
+    try {
+      // All queued at once; records are appended in the selection's order as each is ready.
+      const pending = todo.map((archStr) => pool.score(archStr));
+      for (const p of pending) p.catch(() => {}); // awaited below, in order
+      for (let i = 0; i < todo.length; i++) append(todo[i]!, await pending[i]!);
+    } finally {
+      await pool.close();
     }
   }
   return { archStrs, repeated, groups };

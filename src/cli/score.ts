@@ -53,6 +53,7 @@ interface ScoreOptions {
   bn?: string;
   init?: string;
   threads?: number;
+  workers?: number;
   set: string[];
   batchSize?: number;
   model?: string;
@@ -139,6 +140,11 @@ export function registerScore(program: Command): void {
     )
     .option("--threads <n>", "ONNX Runtime intra-op threads (default: all cores)", threadCount("--threads"))
     .option(
+      "--workers <n>",
+      "architectures scored side by side on worker threads, each with the cores shared out unless --threads (default 1)",
+      threadCount("--workers"),
+    )
+    .option(
       "--batch-size <n>",
       `nngp: images per ONNX Runtime call (default ${NNGP_DEFAULTS.batchSize})`,
       positiveInt("--batch-size"),
@@ -216,6 +222,7 @@ async function runScore(o: ScoreOptions, spaceGiven: boolean): Promise<void> {
     if (spaceGiven) throw new Error("--model and --space: score a model file or a space, not both");
     if (o.arch !== undefined || o.sample !== undefined || o.all)
       throw new Error("--model scores the model's one network; --arch, --sample and --all go with --space");
+    if (o.workers !== undefined) throw new Error("--model scores one network; --workers goes with --space");
   }
   const names = o.metric
     .split(",")
@@ -268,9 +275,11 @@ async function runScore(o: ScoreOptions, spaceGiven: boolean): Promise<void> {
         ...common,
         spaceName: o.space,
         space,
+        spaceSource: o.space,
         select,
         seed: o.seed,
         ...(o.threads ? { runtime: { threads: o.threads } } : {}),
+        ...(o.workers ? { workers: o.workers } : {}),
       },
       sink,
       hooks,

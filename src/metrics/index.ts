@@ -14,6 +14,7 @@ import { naswot } from "./naswot.js";
 import { nngp } from "./nngp.js";
 import { ntk } from "./ntk.js";
 import { params } from "./params.js";
+import { ranker } from "./ranker.js";
 import { snip } from "./snip.js";
 import { swap } from "./swap.js";
 import { synflow } from "./synflow.js";
@@ -21,6 +22,7 @@ import { zen } from "./zen.js";
 import { zico } from "./zico.js";
 
 export const METRICS: readonly Metric[] = [
+  ranker,
   nngp,
   naswot,
   swap,

@@ -97,15 +97,47 @@ export function channelCorrelation(
     norms[c] = Math.sqrt(ss);
   }
   const corr = new Float64Array(channels * channels);
-  for (let i = 0; i < channels; i++)
-    for (let k = i; k < channels; k++) {
-      let s = 0;
-      for (let p = 0; p < positions; p++) s += centred[i * positions + p]! * centred[k * positions + p]!;
-      const r = s / (norms[i]! * norms[k]!);
-      const entry = Number.isFinite(r) ? r : 0;
-      corr[i * channels + k] = entry;
-      corr[k * channels + i] = entry;
+  // Every channel constant (a zero map): every entry is 0/0 → 0.
+  if (norms.every((n) => n === 0)) return corr;
+  const put = (i: number, k: number, s: number) => {
+    const r = s / (norms[i]! * norms[k]!);
+    const entry = Number.isFinite(r) ? r : 0;
+    corr[i * channels + k] = entry;
+    corr[k * channels + i] = entry;
+  };
+  for (let i = 0; i < channels; i++) {
+    // Four rows against row i per pass over the positions: one load of row i serves four sums, each
+    // still summed in position order (the same values as one sum at a time), ~2× faster here.
+    const ri = centred.subarray(i * positions, (i + 1) * positions);
+    let k = i;
+    for (; k + 3 < channels; k += 4) {
+      const r0 = centred.subarray(k * positions, (k + 1) * positions);
+      const r1 = centred.subarray((k + 1) * positions, (k + 2) * positions);
+      const r2 = centred.subarray((k + 2) * positions, (k + 3) * positions);
+      const r3 = centred.subarray((k + 3) * positions, (k + 4) * positions);
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let p = 0; p < positions; p++) {
+        const x = ri[p]!;
+        s0 += x * r0[p]!;
+        s1 += x * r1[p]!;
+        s2 += x * r2[p]!;
+        s3 += x * r3[p]!;
+      }
+      put(i, k, s0);
+      put(i, k + 1, s1);
+      put(i, k + 2, s2);
+      put(i, k + 3, s3);
     }
+    for (; k < channels; k++) {
+      const rk = centred.subarray(k * positions, (k + 1) * positions);
+      let s = 0;
+      for (let p = 0; p < positions; p++) s += ri[p]! * rk[p]!;
+      put(i, k, s);
+    }
+  }
   return corr;
 }
 

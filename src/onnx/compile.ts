@@ -15,7 +15,6 @@ import {
 export type { LowerOptions } from "../ir/ops/types.js";
 export {
   type BatchNormMode,
-  batchMeanKeepName,
   batchMeanName,
   batchVarName,
   maxPoolIndicesName,

@@ -25,8 +25,6 @@ export const batchMeanName = (bn: Node) => `${bn.name}.batch_mean`;
 export const batchVarName = (bn: Node) => `${bn.name}.batch_var`;
 /** The tensor holding node `id`'s output in a lowered graph. */
 export const tensorName = (id: number) => `t${id}`;
-/** Train-mode BN's batch mean with dims kept ([1, C, 1, 1] or [1, C]). */
-export const batchMeanKeepName = (bn: Node) => `${tensorName(bn.id)}_mean_keep`;
 /** MaxPool's argmax indices (flat over N·C·H·W), emitted when lowering for a gradient. */
 export const maxPoolIndicesName = (pool: Node) => `${tensorName(pool.id)}_indices`;
 /** The uint8 on/off pattern of a ReLU-family node's input, [N, ...shape]. */
