@@ -12,7 +12,15 @@ import { dense, symmetricEigen } from "../linalg/kernelRegression.js";
 import { buildMlp } from "../spaces/mlp.js";
 import { buildNb201, parseNb201 } from "../spaces/nb201.js";
 import { Rng } from "../util/random.js";
-import { channelCorrelation, meco, mecoLayers, mecoScore, minEigenvalue, sampleChannels } from "./meco.js";
+import {
+  channelCorrelation,
+  layerScores,
+  meco,
+  mecoLayers,
+  mecoScore,
+  minEigenvalue,
+  sampleChannels,
+} from "./meco.js";
 import { frontBatch } from "./metric.js";
 import { gaussianImages } from "./testData.js";
 
@@ -239,4 +247,23 @@ test("equals PyTorch's forward with identical weights (bench/torch_meco.py)", {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("more channels than positions − 1: λ_min is 0, and MeCo_opt is the full matrix's sampled block", () => {
+  const rng = new Rng(9, "wide-map");
+  const [c, h, w] = [12, 3, 3]; // 12 channels > 9 − 1 positions
+  const values = Float32Array.from({ length: c * h * w }, () => rng.normal());
+  const full = channelCorrelation(values, c, h * w);
+  assert.ok(Math.abs(minEigenvalue(full, c)) < 1e-12, "the full matrix is singular");
+  const r = layerScores(values, [c, h, w], 8, new Rng(1, "draw"));
+  assert.equal(r.meco, 0);
+  const rows = sampleChannels(new Rng(1, "draw"), c, 8);
+  const block = Float64Array.from(
+    { length: 64 },
+    (_, k) => full[rows[Math.floor(k / 8)]! * c + rows[k % 8]!]!,
+  );
+  assert.equal(r.mecoOpt, (minEigenvalue(block, 8) * c) / 8);
+  // At most positions − 1 channels the full path is taken: λ_min > 0 for generic data.
+  const narrow = layerScores(values.subarray(0, 8 * 9), [8, 3, 3], 8, new Rng(1, "draw"));
+  assert.ok(narrow.meco > 1e-6 && narrow.meco === narrow.mecoOpt);
 });

@@ -252,7 +252,22 @@ export function layerScores(
   offset = 0,
 ): { meco: number; mecoOpt: number } {
   const [channels, height, width] = shape as [number, number, number];
-  const corr = channelCorrelation(values, channels, height * width, offset);
+  const positions = height * width;
+  if (channels > positions - 1) {
+    // Centred rows lie in the (P − 1)-dimensional complement of the all-ones vector, so with more
+    // channels than that the correlation is singular and λ_min = 0 exactly (the reference's float32
+    // eig returns rounding noise of ~1e-7 there). No full C × C matrix is formed: on wide maps
+    // (NAS-Bench-Macro's 1,536 channels over 8 × 8 positions) that alone took seconds.
+    if (channels <= optChannels) return { meco: 0, mecoOpt: 0 };
+    const rows = sampleChannels(rng, channels, optChannels);
+    const picked = new Float64Array(rows.length * positions);
+    rows.forEach((c, i) => {
+      for (let p = 0; p < positions; p++) picked[i * positions + p] = values[offset + c * positions + p]!;
+    });
+    const sub = channelCorrelation(picked, rows.length, positions);
+    return { meco: 0, mecoOpt: (minEigenvalue(sub, rows.length) * channels) / optChannels };
+  }
+  const corr = channelCorrelation(values, channels, positions, offset);
   const meco = minEigenvalue(corr, channels);
   if (channels <= optChannels) return { meco, mecoOpt: meco };
   const rows = sampleChannels(rng, channels, optChannels);

@@ -46,3 +46,14 @@ test("ranker fails with its component's reason where MeCo has no feature map (an
   assert.ok(Number.isNaN(r.values.ranker));
   assert.match(r.reason ?? "", /^meco: the graph has no feature map/);
 });
+
+test("without a thin network (NB101, NB-Macro, a model) the ranker is log meco + log meco_opt", async () => {
+  const { graph } = cell(
+    "|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|",
+  );
+  const input = { graph, data, seed: 1, runtime: RUNTIME };
+  const r = await ranker.compute(input);
+  const m = await meco.compute(input);
+  assert.equal(r.values.ranker, Math.log(m.values.meco!) + Math.log(m.values.meco_opt!));
+  assert.deepEqual(Object.keys(r.diagnostics ?? {}), ["meco", "meco_opt"]);
+});

@@ -24,13 +24,10 @@ export const RANKER_COMPONENTS = [
   { metric: linearRegions, value: "linear_regions" },
 ] as const;
 
-// Each component metric once (MeCo yields two of the values), typed as plain metrics.
-const componentMetrics: readonly Metric[] = [...new Set(RANKER_COMPONENTS.map((c) => c.metric as Metric))];
-
 export const ranker: Metric<RankerOptions> = defineMetric({
   name: "ranker",
   description:
-    "nasprobe's zero-label ranker: log(MeCo · MeCo_opt · linear regions), each at its reference settings",
+    "nasprobe's zero-label ranker: log(MeCo · MeCo_opt · linear regions on the space's thin network, where it has one), reference settings",
   values: [
     {
       name: "ranker",
@@ -39,21 +36,22 @@ export const ranker: Metric<RankerOptions> = defineMetric({
     },
   ],
   options: RANKER_OPTIONS,
-  images: () => Math.max(...componentMetrics.map((m) => m.images(m.defaults))),
+  images: () => Math.max(...RANKER_COMPONENTS.map((c) => (c.metric as Metric).images(c.metric.defaults))),
   async run(input): Promise<MetricResult> {
+    // Linear regions are counted on the space's thin network (TE-NAS's); a space without one
+    // (NB101, NB-Macro, imported models) has no network small enough to count patterns on, and its
+    // ranker is the product of the other factors.
+    const used = RANKER_COMPONENTS.filter((c) => c.metric !== linearRegions || input.thinGraph !== undefined);
     const parts: Record<string, number> = {};
-    for (const m of componentMetrics) {
+    for (const m of new Set(used.map((c) => c.metric as Metric))) {
       const r = await m.run(input, m.defaults);
       if (r.reason) return { values: { ranker: Number.NaN }, reason: `${m.name}: ${r.reason}` };
       Object.assign(parts, r.values);
     }
-    const logs = RANKER_COMPONENTS.map((c) => Math.log(parts[c.value]!));
-    const ranker = logs.reduce((a, b) => a + b, 0);
-    const diagnostics = Object.fromEntries(RANKER_COMPONENTS.map((c) => [c.value, parts[c.value]!]));
+    const ranker = used.reduce((sum, c) => sum + Math.log(parts[c.value]!), 0);
+    const diagnostics = Object.fromEntries(used.map((c) => [c.value, parts[c.value]!]));
     if (Number.isFinite(ranker)) return { values: { ranker }, diagnostics };
-    const zero = RANKER_COMPONENTS.filter((c) => !(parts[c.value]! > 0)).map(
-      (c) => `${c.value}=${parts[c.value]}`,
-    );
+    const zero = used.filter((c) => !(parts[c.value]! > 0)).map((c) => `${c.value}=${parts[c.value]}`);
     return {
       values: { ranker: Number.NaN },
       diagnostics,
