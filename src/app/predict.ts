@@ -21,6 +21,11 @@ export interface PredictRequest {
   readonly keyColumn?: string;
   /** Values to fit on; default every metric value present for some architecture. */
   readonly features?: readonly string[];
+  /**
+   * A value (a zero-label ranker) whose normal score is the prior mean; default: `ranker` when it is
+   * among the features. "none" for no prior.
+   */
+  readonly prior?: string;
   /** Use only this many labels, drawn by `seed` (default: every label the table has for a scored architecture). */
   readonly count?: number;
   readonly seed: number;
@@ -94,7 +99,10 @@ export function predictFromFiles(request: PredictRequest): PredictOutcome {
   if (labelled.length < 2)
     throw new Error(`${labelled.length} labelled architecture: the fit needs at least 2`);
   const labels = labelled.map((i) => labelColumn[rowOf[i]!]!);
-  const fit = predictFewLabel(columns, labelled, labels);
+  const prior = request.prior ?? (columns.has("ranker") ? "ranker" : "none");
+  if (prior !== "none" && !columns.has(prior))
+    throw new Error(`--prior ${prior}: not among the features (${features.join(", ")})`);
+  const fit = predictFewLabel(columns, labelled, labels, prior === "none" ? undefined : prior);
   const isLabelled = new Set(labelled);
   const out = archs.map((arch_str, i) => ({
     arch_str,

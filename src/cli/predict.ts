@@ -16,6 +16,7 @@ interface PredictOptions {
   n?: number;
   seed: number;
   evaluate?: string;
+  prior?: string;
 }
 
 export function registerPredict(program: Command): void {
@@ -34,6 +35,10 @@ export function registerPredict(program: Command): void {
       "--n <count>",
       "use only this many labels, drawn by --seed among the scored architectures with one (a benchmark table standing in for a few labels)",
       positiveInt("--n"),
+    )
+    .option(
+      "--prior <value>",
+      "a zero-label value whose normal score is the GP's prior mean, or none (default: ranker, when among the features)",
     )
     .option("--seed <n>", "seed of the --n draw", nonNegativeInt("--seed"), 0)
     .option(
@@ -64,6 +69,7 @@ export function registerPredict(program: Command): void {
         ...(o.n !== undefined ? { count: o.n } : {}),
         seed: o.seed,
         ...(o.evaluate ? { evaluate: o.evaluate } : {}),
+        ...(o.prior !== undefined ? { prior: o.prior } : {}),
         note: notes.note,
       });
       atomicWriteFile(
@@ -77,7 +83,7 @@ export function registerPredict(program: Command): void {
       const h = r.fit.hyper;
       const lines = [
         `${r.records.length} architectures, ${r.labelled} labelled by ${o.label}; features: ${r.fit.features.join(", ")}`,
-        `GP: linear ${h.linear} + RBF ${h.rbf} (ℓ = ${h.lengthScale}·√d), noise ${h.noise}; log marginal likelihood ${r.fit.logMarginal.toFixed(2)}`,
+        `GP: linear ${h.linear} + RBF ${h.rbf} (ℓ = ${h.lengthScale}·√d), noise ${h.noise}${r.fit.prior ? `, prior mean ${r.fit.priorScale} × normal score of ${r.fit.prior}` : ""}; log marginal likelihood ${r.fit.logMarginal.toFixed(2)}`,
         `predictions written to ${o.out}`,
       ];
       if (r.heldOut) {

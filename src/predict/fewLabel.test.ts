@@ -97,3 +97,34 @@ test("a few labels of a monotone function of the values rank the rest; a useless
   );
   assert.ok(tau > alone && tau > 0.8, `τ ${tau} (signal alone ${alone})`);
 });
+
+test("a prior ranker's order survives few labels: the fit keeps its scale and its ranking", () => {
+  const rng = new Rng(4, "prior");
+  const n = 200;
+  const ranker = Float64Array.from({ length: n }, () => rng.normal());
+  const truth = ranker.map((r) => r + 0.2 * rng.normal());
+  const junk = Float64Array.from({ length: n }, () => rng.normal());
+  const labelled = rng.permutation(n).slice(0, 8);
+  const columns = new Map([
+    ["ranker", ranker],
+    ["junk", junk],
+  ]);
+  const fit = predictFewLabel(
+    columns,
+    labelled,
+    labelled.map((i) => truth[i]!),
+    "ranker",
+  );
+  assert.ok(fit.priorScale > 0, `prior scale ${fit.priorScale}`);
+  const held = Array.from({ length: n }, (_, i) => i).filter((i) => !labelled.includes(i));
+  const tau = (x: ArrayLike<number>) =>
+    kendall(
+      Float64Array.from(held, (i) => x[i]!),
+      Float64Array.from(held, (i) => truth[i]!),
+    );
+  assert.ok(tau(fit.mean) > tau(ranker) - 0.05, `τ ${tau(fit.mean)} vs the prior's ${tau(ranker)}`);
+  assert.throws(
+    () => predictFewLabel(columns, labelled, [1, 2, 3, 4, 5, 6, 7, 8], "zen"),
+    /not among the features/,
+  );
+});

@@ -79,8 +79,8 @@ export interface GpHyper {
 export const GP_GRID: readonly GpHyper[] = (() => {
   const out: GpHyper[] = [];
   for (const lengthScale of [0.5, 1, 2, 4])
-    for (const linear of [0, 0.3, 1, 3])
-      for (const rbf of [0, 0.3, 1])
+    for (const linear of [0, 0.03, 0.1, 0.3, 1, 3])
+      for (const rbf of [0, 0.03, 0.1, 0.3, 1])
         for (const noise of [0.01, 0.1, 0.3, 1])
           if (linear + rbf > 0) out.push({ linear, rbf, lengthScale, noise });
   return out;
@@ -98,6 +98,8 @@ function kernel(x: Float64Array, y: Float64Array, d: number, h: GpHyper): number
 
 export interface GpFit {
   readonly hyper: GpHyper;
+  /** c of the prior mean c·m (0 without a prior). */
+  readonly priorScale: number;
   /** log p(t | X, hyper) of the labelled normal scores, up to the constant −n/2·log 2π. */
   readonly logMarginal: number;
   /** Posterior mean of every row of X (labelled ones included), on the labels' normal-score scale. */
@@ -113,64 +115,87 @@ export function fitGp(
   labelled: readonly number[],
   targets: ArrayLike<number>,
   grid: readonly GpHyper[] = GP_GRID,
+  prior?: { readonly mean: ArrayLike<number>; readonly scales: readonly number[] },
 ): GpFit {
   const n = labelled.length;
   if (n === 0) throw new Error("no labelled architectures to fit on");
   if (targets.length !== n) throw new Error(`${n} labelled rows but ${targets.length} targets`);
   const d = rows[0]!.length;
-  const t = Matrix.columnVector(Array.from(targets));
-  let best: { hyper: GpHyper; logMarginal: number; alpha: Matrix } | undefined;
-  for (const hyper of grid) {
-    const k = new Matrix(n, n);
-    for (let i = 0; i < n; i++)
-      for (let j = 0; j <= i; j++) {
-        const v = kernel(rows[labelled[i]!]!, rows[labelled[j]!]!, d, hyper) + (i === j ? hyper.noise : 0);
-        k.set(i, j, v);
-        k.set(j, i, v);
-      }
-    const chol = new CholeskyDecomposition(k);
-    if (!chol.isPositiveDefinite()) continue;
-    const alpha = chol.solve(t);
-    const l = chol.lowerTriangularMatrix;
-    let logDet = 0;
-    for (let i = 0; i < n; i++) logDet += Math.log(l.get(i, i));
-    let fit = 0;
-    for (let i = 0; i < n; i++) fit += t.get(i, 0) * alpha.get(i, 0);
-    const logMarginal = -0.5 * fit - logDet;
-    if (!best || logMarginal > best.logMarginal) best = { hyper, logMarginal, alpha };
+  let best: { hyper: GpHyper; priorScale: number; logMarginal: number; alpha: Matrix } | undefined;
+  for (const priorScale of prior?.scales ?? [0]) {
+    // The GP models what the prior mean leaves: t − c·m at the labelled rows.
+    const t = Matrix.columnVector(
+      Array.from(targets, (v, i) => v - (prior ? priorScale * prior.mean[labelled[i]!]! : 0)),
+    );
+    for (const hyper of grid) {
+      const k = new Matrix(n, n);
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j <= i; j++) {
+          const v = kernel(rows[labelled[i]!]!, rows[labelled[j]!]!, d, hyper) + (i === j ? hyper.noise : 0);
+          k.set(i, j, v);
+          k.set(j, i, v);
+        }
+      const chol = new CholeskyDecomposition(k);
+      if (!chol.isPositiveDefinite()) continue;
+      const alpha = chol.solve(t);
+      const l = chol.lowerTriangularMatrix;
+      let logDet = 0;
+      for (let i = 0; i < n; i++) logDet += Math.log(l.get(i, i));
+      let fit = 0;
+      for (let i = 0; i < n; i++) fit += t.get(i, 0) * alpha.get(i, 0);
+      const logMarginal = -0.5 * fit - logDet;
+      if (!best || logMarginal > best.logMarginal) best = { hyper, priorScale, logMarginal, alpha };
+    }
   }
   if (!best) throw new Error("no hyper-parameters of the grid give a positive-definite kernel");
   const mean = new Float64Array(rows.length);
   for (let r = 0; r < rows.length; r++) {
-    let s = 0;
+    let s = prior ? best.priorScale * prior.mean[r]! : 0;
     for (let i = 0; i < n; i++)
       s += kernel(rows[r]!, rows[labelled[i]!]!, d, best.hyper) * best.alpha.get(i, 0);
     mean[r] = s;
   }
-  return { hyper: best.hyper, logMarginal: best.logMarginal, mean };
+  return { hyper: best.hyper, priorScale: best.priorScale, logMarginal: best.logMarginal, mean };
 }
 
 export interface FewLabelResult extends GpFit {
   /** The feature columns used, in order. */
   readonly features: readonly string[];
+  /** The value whose normal score is the prior mean, if one was given. */
+  readonly prior?: string;
 }
+
+/** Scales of the prior mean the marginal likelihood chooses from (0: no prior). */
+export const PRIOR_SCALES: readonly number[] = [0, 0.25, 0.5, 0.75, 1];
 
 /**
  * Predicts a label for every architecture from its values: `columns` holds each feature over all
  * architectures (NaN where absent), `labelled` the rows with a label, `labels` their labels. Higher
  * predictions mean higher labels; features with lower-is-better values may be given as they are
- * (the fit learns the sign).
+ * (the fit learns the sign). `prior` names a column (a zero-label ranker, higher is better) whose
+ * normal score, scaled by c ∈ PRIOR_SCALES, is the GP's prior mean: with few labels the fit then
+ * starts from the ranker's order instead of from nothing, and c = 0 remains a choice.
  */
 export function predictFewLabel(
   columns: ReadonlyMap<string, ArrayLike<number>>,
   labelled: readonly number[],
   labels: ArrayLike<number>,
+  prior?: string,
 ): FewLabelResult {
   const features = [...columns.keys()];
   if (features.length === 0) throw new Error("no features to fit on");
-  const scored = features.map((f) => normalScores(columns.get(f)!));
-  const count = scored[0]!.length;
-  const rows = Array.from({ length: count }, (_, r) => Float64Array.from(scored, (col) => col[r]!));
-  const fit = fitGp(rows, labelled, normalScores(labels));
-  return { ...fit, features };
+  if (prior !== undefined && !columns.has(prior)) throw new Error(`prior ${prior}: not among the features`);
+  const scored = new Map(features.map((f) => [f, normalScores(columns.get(f)!)]));
+  const count = scored.get(features[0]!)!.length;
+  const rows = Array.from({ length: count }, (_, r) =>
+    Float64Array.from(features, (f) => scored.get(f)![r]!),
+  );
+  const fit = fitGp(
+    rows,
+    labelled,
+    normalScores(labels),
+    GP_GRID,
+    prior !== undefined ? { mean: scored.get(prior)!, scales: PRIOR_SCALES } : undefined,
+  );
+  return { ...fit, features, ...(prior !== undefined ? { prior } : {}) };
 }
