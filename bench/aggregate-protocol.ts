@@ -3,7 +3,12 @@
 // reported unchanged on the held-out architectures against CIFAR-10 *test* accuracy (Spearman ρ,
 // Kendall τ-b, top-k precision, best test accuracy among the aggregate's top 10), beside each value
 // alone and AZ-NAS's fixed set where it was scored.
-//   node --import tsx bench/aggregate-protocol.ts [--tune 200] [--method logrank] [--max-size 5]
+//   node --import tsx bench/aggregate-protocol.ts [--tune 200] [--method logrank|product] [--max-size 5]
+//     [--pool a,b,c]
+// `product` ranks by Σ log(value) (the product of the values; positive higher-is-better values
+// only), which needs no population: the `ranker` metric (src/metrics/ranker.ts) is the product
+// chosen by `--method product --max-size 4 --pool meco,meco_opt,linear_regions,params,naswot,zen,synflow`,
+// the forward-only values a whole-space sweep can afford.
 // Cells: the seeded sample of docs/zero-cost-nb201.md (`--sample N --seed 0`), first --tune of it
 // to tune on, the rest held out. Values: every zc-*.jsonl under docs/results with values for all of
 // those cells (a value scored on fewer cells is left out of the search and said so).
@@ -24,6 +29,7 @@ const arg = (name: string, fallback: string) => {
 const tuneCount = Number(arg("--tune", "200"));
 const method = arg("--method", "logrank");
 const maxSize = Number(arg("--max-size", "5"));
+const poolArg = arg("--pool", "");
 const log = (line = "") => process.stdout.write(`${line}\n`);
 
 const tablePath = sharedDataPath("nb201/nb201.csv");
@@ -49,11 +55,12 @@ function evaluate(cells: string[], names: string[], target: string) {
   const truth = table.column(target);
   const t = cells.map((a) => truth[table.indexOf(a)!]!);
   const columns = names.map((n) => Float64Array.from(cells, (a) => values.get(n)?.get(a) ?? Number.NaN));
+  // A single value is ranked as a one-value rank aggregate, so NaN ranks lowest as in the aggregates.
   const score =
-    names.length === 1 && !valueInfo(names[0]!)!.higherIsBetter
-      ? columns[0]!.map((x) => -x)
+    method === "product" && names.length > 1
+      ? Float64Array.from(cells, (_, i) => columns.reduce((sum, c) => sum + Math.log(c[i]!), 0))
       : aggregateScores(
-          method,
+          names.length === 1 ? "logrank" : method,
           columns,
           names.map((n) => valueInfo(n)!.higherIsBetter),
         );
@@ -73,7 +80,9 @@ for (const cellCount of [1000]) {
   log(`values scored on all of them: ${complete.join(", ")}`);
   log(`left out (scored on fewer cells): ${partial.join(", ")}`);
   // Every subset of 2 … maxSize distinct values (flops duplicates params in NB201: drop it).
-  const pool = complete.filter((n) => n !== "flops");
+  const pool = poolArg
+    ? poolArg.split(",").filter((n) => complete.includes(n))
+    : complete.filter((n) => n !== "flops");
   let best: { names: string[]; rho: number } = { names: [], rho: -2 };
   const subsets = (start: number, chosen: string[]) => {
     if (chosen.length >= 2) {
