@@ -3,7 +3,9 @@
 // (`nasprobe score --workers`), the projection to all 15,625 cells, throughput as a fraction of
 // this machine's ORT peak, and PyTorch CPU sweeping the same cells (bench/torch_metrics.py).
 // Prints figures and ratios; asserts nothing.
-//   node --import tsx bench/sweep.bench.ts [--cells N] [--skip-torch]
+//   node --import tsx bench/sweep.bench.ts [--cells N] [--torch-cells M] [--skip-torch]
+// PyTorch (Debian's, generic BLAS) takes ~12 s a cell here, so it sweeps only the first M cells
+// (default 10) and its figures are per cell of those.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
@@ -122,7 +124,12 @@ const python = process.argv.includes("--skip-torch") ? undefined : pythonWithTor
 if (python) {
   const dir = mkdtempSync(join(tmpdir(), "nasprobe-sweep-"));
   try {
-    writeFileSync(join(dir, "archs.txt"), `${archStrs.join("\n")}\n`);
+    const torchCells = archStrs.slice(0, Number(arg("--torch-cells") ?? 10));
+    const torchGflop = torchCells.reduce(
+      (sum, a) => sum + (2 * flops(space.build(space.parse(a), space.defaultBuild)) * BATCH) / 1e9,
+      0,
+    );
+    writeFileSync(join(dir, "archs.txt"), `${torchCells.join("\n")}\n`);
     const r = spawnSync(
       python,
       [
@@ -147,8 +154,9 @@ if (python) {
         .split("\n")
         .map((l) => JSON.parse(l) as { seconds: number[] });
       const torch = lines.reduce((s, l) => s + l.seconds[0]!, 0);
+      const n = torchCells.length;
       log(
-        `  PyTorch CPU, ${cores} threads           ${(torch / count).toFixed(3).padStart(6)}   ${(((torch / count) * FULL) / 60).toFixed(0).padStart(8)} min   ${(gflop / torch).toFixed(0).padStart(7)}   ${((100 * gflop) / torch / peak).toFixed(0).padStart(5)} %`,
+        `  PyTorch CPU, ${cores} threads, ${n} cells ${(torch / n).toFixed(3).padStart(6)}   ${(((torch / n) * FULL) / 60).toFixed(0).padStart(8)} min   ${(torchGflop / torch).toFixed(0).padStart(7)}   ${((100 * torchGflop) / torch / peak).toFixed(0).padStart(5)} %`,
       );
       const blas = spawnSync(
         python,
@@ -156,7 +164,7 @@ if (python) {
         { encoding: "utf8" },
       ).stdout.trim();
       log(
-        `  ours (best) vs PyTorch: ${(torch / best).toFixed(2)}× faster (PyTorch BLAS: ${blas || "?"}; the`,
+        `  ours (best) vs PyTorch, per cell: ${(torch / n / (best / count)).toFixed(1)}× faster (PyTorch BLAS: ${blas || "?"}; the`,
       );
       log("  reference's forward + backward + forward, kernel products as float matmuls)");
     }
