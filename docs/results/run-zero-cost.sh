@@ -5,7 +5,8 @@
 #   node --import tsx bench/zero-cost-report.ts
 set -e
 cd "$(dirname "$0")/../.."
-D=cifar10:../shared/data/cifar10-subset
+# The records name the data by absolute path (settings.data), so resuming compares the same string.
+D=cifar10:$(realpath ../shared)/data/cifar10-subset
 S="node --import tsx src/cli/main.ts score --space nb201 --seed 0 --data $D"
 $S --metric naswot,zen,linear_regions,params,flops,synflow --sample 1000 --out docs/results/zc-forward-1000.jsonl
 $S --metric snip,grad_norm,fisher,jacob_cov --sample 1000 --out docs/results/zc-grad.jsonl
@@ -19,3 +20,11 @@ $S --metric meco --sample 1000 --out docs/results/zc-meco-1000.jsonl
 $S --metric aznas --sample 200 --out docs/results/zc-aznas-200.jsonl
 $S --metric zico --sample 200 --out docs/results/zc-zico-200.jsonl
 $S --metric epsinas --sample 200 --out docs/results/zc-epsinas-200.jsonl
+# The ranker (src/metrics/ranker.ts) on every NB201 cell, on worker threads; its choice, then its
+# transfer sweeps and the whole-space report (docs/zero-cost-nb201.md, "The ranker").
+$S --metric ranker --all --workers 2 --out docs/results/zc-ranker-15625.jsonl
+node --import tsx bench/aggregate-protocol.ts --method product --max-size 4 \
+  --pool meco,meco_opt,linear_regions,params,naswot,zen,synflow > docs/results/aggregate-protocol-nb201-product.txt
+node --import tsx bench/transfer-sweep.ts --space nb101
+node --import tsx bench/transfer-sweep.ts --space nbmacro
+node --import tsx bench/ranker-report.ts > docs/results/ranker-report.md
