@@ -32,7 +32,7 @@ await scoreArchitectures(
     metrics: ["ranker", "params", "flops"],
     select: { archs: transferCells(spaceName).map((c) => c.arch) },
     seed: 0,
-    data: "cifar10:/work/shared/data/cifar10-subset",
+    data: `cifar10:${cifar}`,
     dataSeed: 0,
     overrides: {},
     workers: Number(args.workers),
