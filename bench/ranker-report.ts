@@ -39,13 +39,13 @@ function load(
   archs: readonly string[],
   truth: ReadonlyMap<string, Float64Array>,
   name: string,
+  names: readonly string[] = ["ranker", "meco", "meco_opt", "linear_regions", "params", "flops"],
 ): SpaceData {
   const byArch = new Map<string, Record<string, unknown>>();
   // Records of several files merged per architecture; the first file's value of a name wins.
   for (const file of files)
     for (const r of readJsonl<Record<string, unknown>>(file))
       byArch.set(r.arch_str as string, { ...r, ...byArch.get(r.arch_str as string) });
-  const names = ["ranker", "meco", "meco_opt", "linear_regions", "params", "flops"];
   const values = new Map(
     names
       .filter((n) => [...byArch.values()].some((r) => typeof r[n] === "number"))
@@ -154,6 +154,32 @@ log(
 );
 zeroLabel(d201, scored, ["c10_test_200", "c100_test_200", "in16_test_200"]);
 fewLabel(d201, scored, "c10valid_valid_200", "c10_test_200");
+
+// Beside AZ-NAS (its four proxies' logrank, the paper's aggregate) on the cells it was scored on:
+// the first 200 of the seed-0 sample — the ranker's tuning cells, so this favours the ranker.
+{
+  const proxies = ["aznas_expressivity", "aznas_progressivity", "aznas_trainability", "aznas_complexity"];
+  const az = load(["docs/results/zc-aznas-200.jsonl"], all, nbTruth, "NB201", proxies);
+  const both = all.flatMap((_, i) =>
+    Number.isNaN(az.values.get("aznas_expressivity")?.[i] ?? Number.NaN) || Number.isNaN(meco[i]!) ? [] : [i],
+  );
+  if (both.length > 0) {
+    const pick = (x: Float64Array) => Float64Array.from(both, (i) => x[i]!);
+    const t = pick(nbTruth.get("c10_test_200")!);
+    const azScore = aggregateScores(
+      "logrank",
+      proxies.map((p) => pick(az.values.get(p)!)),
+      proxies.map(() => true),
+    );
+    log(
+      `\nNB201, the ${both.length} cells AZ-NAS was scored on (the ranker's tuning cells), against c10_test_200\n`,
+    );
+    log("| ranker | cells | ρ | τ-b | top-10% precision | top-1% precision | best in top 10 (optimum) |");
+    log("|---|---|---|---|---|---|---|");
+    log(rowOf("**ranker**", correlationReport(pick(d201.values.get("ranker")!), t)));
+    log(rowOf("AZ-NAS logrank(4 proxies)", correlationReport(azScore, t)));
+  }
+}
 
 for (const name of ["nb101", "nbmacro"]) {
   const file = `docs/results/zc-ranker-${name}.jsonl`;
