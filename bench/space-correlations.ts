@@ -5,7 +5,7 @@
 // Scores go to docs/results/<space>-zc.jsonl one line per cell, so a killed run resumes; the
 // Spearman ρ / Kendall τ-b table is printed (and written to docs/results/<space>-zc-summary.json).
 //   node --import tsx bench/space-correlations.ts --space nb101|nbmacro [--count 500] [--threads 2]
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { kendallTauB, spearman } from "../src/benchmarks/rankStats.js";
 import { readBenchmarkTable } from "../src/benchmarks/table.js";
@@ -15,6 +15,7 @@ import { getSpace } from "../src/spaces/index.js";
 import { JsonlWriter, readJsonl } from "../src/store/jsonl.js";
 import { Rng } from "../src/util/random.js";
 import { sharedDataPath } from "../src/util/sharedData.js";
+import { transferCells } from "./transferCells.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -30,24 +31,17 @@ if (!cifar) throw new Error("needs ../shared/data/cifar10-subset");
 
 /** Cells with their ground truth, in a fixed order. */
 function cells(): Array<{ arch: string; truth: number; params: number; flops: number }> {
-  if (spaceName === "nb101") {
-    const rows = JSON.parse(readFileSync(sharedDataPath("nb101/nb101_naslib_dev.json")!, "utf8")) as Array<{
-      matrix: number[][];
-      ops: string[];
-      val_accuracy_108: number;
-    }>;
+  if (spaceName === "nb101")
     // Each cell in the canonical (dataset) vertex order, the network NB101 trained for its hash.
-    return rows.map((r) => {
-      const arch = space.parse(JSON.stringify({ matrix: r.matrix, ops: r.ops }));
-      const facts = architectureFacts(space, arch);
+    return transferCells("nb101").map((c) => {
+      const facts = architectureFacts(space, space.parse(c.arch));
       return {
-        arch: space.format(arch),
-        truth: r.val_accuracy_108,
+        arch: c.arch,
+        truth: c.truth.val_accuracy_108!,
         params: facts.params as number,
         flops: facts.flops as number,
       };
     });
-  }
   const table = readBenchmarkTable(sharedDataPath("nbmacro/nbmacro_acc_dev.csv")!, { keyColumn: "arch" });
   const acc = table.column("mean_acc");
   const order = new Rng(0, "nbmacro-correlation-sample").permutation(table.size).slice(0, Number(args.count));
