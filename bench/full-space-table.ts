@@ -42,13 +42,13 @@ table(
   "docs/results/nb201-zero-cost.csv",
 );
 table(
-  ["docs/results/zc-ranker-nbmacro.jsonl"],
+  ["docs/results/nbmacro-ranker.jsonl"],
   ["params", "flops", "meco", "meco_opt", "ranker"],
   "docs/results/nbmacro-zero-cost.csv",
   "arch",
 );
 table(
-  ["docs/results/zc-ranker-nb101.jsonl"],
+  ["docs/results/nb101-ranker.jsonl"],
   ["params", "flops", "meco", "meco_opt", "ranker"],
   "docs/results/nb101-zero-cost.csv",
 );

@@ -182,7 +182,7 @@ fewLabel(d201, scored, "c10valid_valid_200", "c10_test_200");
 }
 
 for (const name of ["nb101", "nbmacro"]) {
-  const file = `docs/results/zc-ranker-${name}.jsonl`;
+  const file = `docs/results/${name}-ranker.jsonl`;
   if (!existsSync(file)) continue;
   const cells = transferCells(name);
   const columns = Object.keys(cells[0]!.truth);

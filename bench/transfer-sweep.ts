@@ -1,7 +1,7 @@
 // The zero-label ranker's transfer sweeps (issue #13's protocol): `ranker` (with its parts MeCo,
 // MeCo_opt and, where the space has a thin network, linear regions), params and FLOPs, at the
 // settings chosen on NB201, unchanged, on the cells of bench/transferCells.ts, as `nasprobe score`
-// records, one line per cell in docs/results/zc-ranker-<space>.jsonl, so a killed run resumes. The
+// records, one line per cell in docs/results/<space>-ranker.jsonl (not zc-*: those are NB201 sweeps), so a killed run resumes. The
 // correlations are reported by bench/ranker-report.ts.
 //   node --import tsx bench/transfer-sweep.ts --space nb101|nbmacro [--workers 2]
 import { parseArgs } from "node:util";
@@ -19,7 +19,7 @@ const space = getSpace(spaceName);
 const cifar = sharedDataPath("cifar10-subset");
 if (!cifar) throw new Error("needs ../shared/data/cifar10-subset");
 
-const out = `docs/results/zc-ranker-${spaceName}.jsonl`;
+const out = `docs/results/${spaceName}-ranker.jsonl`;
 const writer = new JsonlWriter(out);
 const records = readJsonl<Record<string, unknown>>(out);
 const start = performance.now();

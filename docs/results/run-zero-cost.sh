@@ -27,4 +27,7 @@ node --import tsx bench/aggregate-protocol.ts --method product --max-size 4 \
   --pool meco,meco_opt,linear_regions,params,naswot,zen,synflow > docs/results/aggregate-protocol-nb201-product.txt
 node --import tsx bench/transfer-sweep.ts --space nb101
 node --import tsx bench/transfer-sweep.ts --space nbmacro
+node --import tsx src/cli/main.ts score --space nbmacro --metric ranker,params,flops --all --seed 0 --data $D \
+  --out docs/results/nbmacro-ranker.jsonl # the 3,297 NB-Macro networks without accuracies too
+node --import tsx bench/full-space-table.ts
 node --import tsx bench/ranker-report.ts > docs/results/ranker-report.md

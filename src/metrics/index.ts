@@ -22,11 +22,11 @@ import { zen } from "./zen.js";
 import { zico } from "./zico.js";
 
 export const METRICS: readonly Metric[] = [
-  ranker,
   nngp,
   naswot,
   swap,
   meco,
+  ranker,
   zen,
   epsinas,
   linearRegions,
