@@ -105,7 +105,7 @@ export async function scorerPool(init: WorkerInit, workers: number): Promise<Sco
       });
     },
     async close() {
-      broken ??= new Error("the scorer pool is closed");
+      fail(new Error("the scorer pool is closed")); // calls still queued or running end here
       await Promise.all(started.map((w) => w.terminate()));
     },
   };
