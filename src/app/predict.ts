@@ -15,8 +15,11 @@ import { Rng } from "../util/random.js";
 export interface PredictRequest {
   readonly scores: string;
   readonly labels: string;
-  /** The labels table's column to fit on. */
-  readonly label: string;
+  /**
+   * The labels table's column to fit on; default: a column named "label", else the table's only
+   * column besides the architecture's.
+   */
+  readonly label?: string;
   /** The labels table's architecture column (default arch_str). */
   readonly keyColumn?: string;
   /** Values to fit on; default every metric value present for some architecture. */
@@ -42,6 +45,8 @@ export interface PredictionRecord {
 }
 
 export interface PredictOutcome {
+  /** The labels table's column fitted on. */
+  readonly label: string;
   readonly records: readonly PredictionRecord[];
   readonly fit: FewLabelResult;
   readonly labelled: number;
@@ -56,10 +61,12 @@ export interface PredictOutcome {
 export function predictFromFiles(request: PredictRequest): PredictOutcome {
   const note = request.note ?? (() => {});
   const set = readScoreSet(request.scores, { note });
+  const keyColumn = request.keyColumn ?? "arch_str";
   const table = readBenchmarkTable(request.labels, {
-    required: [request.label, ...(request.evaluate ? [request.evaluate] : [])],
-    ...(request.keyColumn ? { keyColumn: request.keyColumn } : {}),
+    required: [...(request.label ? [request.label] : []), ...(request.evaluate ? [request.evaluate] : [])],
+    keyColumn,
   });
+  const label = request.label ?? defaultLabel(table.columns, keyColumn, request.labels);
   const archs = [...set.merged.keys()];
   const records = archs.map((a) => set.merged.get(a)!);
   const features =
@@ -76,21 +83,19 @@ export function predictFromFiles(request: PredictRequest): PredictOutcome {
       Float64Array.from(records, (r) => (typeof r[f] === "number" ? (r[f] as number) : Number.NaN)),
     );
   }
-  const labelColumn = table.column(request.label);
+  const labelColumn = table.column(label);
   const rowOf = archs.map((a) => table.indexOf(a));
   const withLabel = archs.flatMap((_, i) =>
     rowOf[i] !== undefined && Number.isFinite(labelColumn[rowOf[i]!]!) ? [i] : [],
   );
   if (withLabel.length === 0)
     throw new Error(
-      `none of the ${archs.length} architectures of ${request.scores} has a ${request.label} in ${request.labels}`,
+      `none of the ${archs.length} architectures of ${request.scores} has a ${label} in ${request.labels}`,
     );
   let labelled = withLabel;
   if (request.count !== undefined) {
     if (request.count > withLabel.length)
-      throw new Error(
-        `--n ${request.count}: only ${withLabel.length} scored architectures have a ${request.label}`,
-      );
+      throw new Error(`--n ${request.count}: only ${withLabel.length} scored architectures have a ${label}`);
     labelled = new Rng(request.seed, "predict-labels")
       .shuffle([...withLabel])
       .slice(0, request.count)
@@ -117,6 +122,7 @@ export function predictFromFiles(request: PredictRequest): PredictOutcome {
       Float64Array.from(held, (i) => column[rowOf[i]!]!),
     );
   return {
+    label,
     records: out,
     fit,
     labelled: labelled.length,
@@ -130,4 +136,14 @@ export function predictFromFiles(request: PredictRequest): PredictOutcome {
         }
       : {}),
   };
+}
+
+/** A column named "label", else the only column besides the architecture's. */
+function defaultLabel(columns: readonly string[], keyColumn: string, file: string): string {
+  if (columns.includes("label")) return "label";
+  const others = columns.filter((c) => c !== keyColumn);
+  if (others.length === 1) return others[0]!;
+  throw new Error(
+    `${file}: name the column to fit on with --label (it has ${others.length} besides ${keyColumn}: ${others.slice(0, 6).join(", ")}${others.length > 6 ? ", …" : ""})`,
+  );
 }

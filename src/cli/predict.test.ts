@@ -74,11 +74,22 @@ test("predict fits on --n labels, predicts every scored architecture and rates t
   assert.equal(readFileSync(again, "utf8"), readFileSync(out, "utf8"));
 });
 
+test("predict --scores F --labels F --out F: a table of one label column needs no --label", () => {
+  const single = join(dir, "single.csv");
+  writeFileSync(single, `arch_str,accuracy\n${rows.map((r) => `"${r.arch_str}",${r.acc}`).join("\n")}\n`);
+  const out = join(dir, "single.jsonl");
+  const r = cli("predict", "--scores", scores, "--labels", single, "--out", out);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /60 architectures, 60 labelled by accuracy/);
+  assert.equal(readFileSync(out, "utf8").trim().split("\n").length, 60);
+});
+
 test("predict refuses bad input in one line and writes nothing", () => {
   const out = join(dir, "never.jsonl");
   const base = ["predict", "--scores", scores, "--labels", labels, "--out", out];
   const cases: Array<[string[], RegExp]> = [
     [[...base, "--label", "acc", "--n", "61"], /--n 61: only 60 scored architectures have a acc/],
+    [base, /name the column to fit on with --label \(it has 2 besides arch_str: acc, test\)/],
     [[...base, "--label", "nope"], /nope/],
     [[...base, "--label", "acc", "--features", "meco,zen"], /no architecture has a "zen" value/],
     [[...base, "--label", "acc", "--features", "meco,meco"], /--features repeats a name/],

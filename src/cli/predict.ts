@@ -9,7 +9,7 @@ import { DeferredNotes, inputFile, nonNegativeInt, positiveInt, refuseRepeatedOp
 interface PredictOptions {
   scores: string;
   labels: string;
-  label: string;
+  label?: string;
   key?: string;
   out: string;
   features?: string;
@@ -27,7 +27,10 @@ export function registerPredict(program: Command): void {
     )
     .requiredOption("--scores <file.jsonl>", "values per architecture, written by `nasprobe score`")
     .requiredOption("--labels <file.csv>", "labels table: an architecture column and numeric columns")
-    .requiredOption("--label <column>", "the labels table's column to fit on, e.g. c10valid_valid_200")
+    .option(
+      "--label <column>",
+      "the labels table's column to fit on, e.g. c10valid_valid_200 (default: a column named label, or the table's only one)",
+    )
     .requiredOption("--out <file.jsonl>", "predictions: arch_str, prediction, labelled (and label)")
     .option("--key <column>", "the labels table's architecture column (default arch_str)")
     .option("--features <a,b,...>", "values to fit on (default: every metric value in the scores file)")
@@ -63,7 +66,7 @@ export function registerPredict(program: Command): void {
       const r = predictFromFiles({
         scores: o.scores,
         labels: o.labels,
-        label: o.label,
+        ...(o.label !== undefined ? { label: o.label } : {}),
         ...(o.key ? { keyColumn: o.key } : {}),
         ...(features ? { features } : {}),
         ...(o.n !== undefined ? { count: o.n } : {}),
@@ -82,12 +85,12 @@ export function registerPredict(program: Command): void {
       notes.flush();
       const h = r.fit.hyper;
       const lines = [
-        `${r.records.length} architectures, ${r.labelled} labelled by ${o.label}; features: ${r.fit.features.join(", ")}`,
+        `${r.records.length} architectures, ${r.labelled} labelled by ${r.label}; features: ${r.fit.features.join(", ")}`,
         `GP: linear ${h.linear} + RBF ${h.rbf} (ℓ = ${h.lengthScale}·√d), noise ${h.noise}${r.fit.prior ? `, prior mean ${r.fit.priorScale} × normal score of ${r.fit.prior}` : ""}; log marginal likelihood ${r.fit.logMarginal.toFixed(2)}`,
         `predictions written to ${o.out}`,
       ];
       if (r.heldOut) {
-        lines.push("", `== held out: ${r.heldOut.count} architectures, against ${o.label}`);
+        lines.push("", `== held out: ${r.heldOut.count} architectures, against ${r.label}`);
         lines.push(formatCorrelationReport(r.heldOut.label));
         if (r.heldOut.evaluate) {
           lines.push("", `== held out: against ${o.evaluate}`);
