@@ -121,32 +121,39 @@ export function fitGp(
   if (n === 0) throw new Error("no labelled architectures to fit on");
   if (targets.length !== n) throw new Error(`${n} labelled rows but ${targets.length} targets`);
   const d = rows[0]!.length;
-  let best: { hyper: GpHyper; priorScale: number; logMarginal: number; alpha: Matrix } | undefined;
-  for (const priorScale of prior?.scales ?? [0]) {
-    // The GP models what the prior mean leaves: t − c·m at the labelled rows.
-    const t = Matrix.columnVector(
-      Array.from(targets, (v, i) => v - (prior ? priorScale * prior.mean[labelled[i]!]! : 0)),
-    );
-    for (const hyper of grid) {
-      const k = new Matrix(n, n);
-      for (let i = 0; i < n; i++)
-        for (let j = 0; j <= i; j++) {
-          const v = kernel(rows[labelled[i]!]!, rows[labelled[j]!]!, d, hyper) + (i === j ? hyper.noise : 0);
-          k.set(i, j, v);
-          k.set(j, i, v);
-        }
-      const chol = new CholeskyDecomposition(k);
-      if (!chol.isPositiveDefinite()) continue;
+  const scales = prior?.scales ?? [0];
+  // The GP models what the prior mean leaves: t − c·m at the labelled rows, one target per scale.
+  const residuals = scales.map((c) =>
+    Matrix.columnVector(Array.from(targets, (v, i) => v - (prior ? c * prior.mean[labelled[i]!]! : 0))),
+  );
+  // The kernel does not depend on the prior's scale: one factorisation per hyper-parameter serves
+  // every scale. Ties in the likelihood go to the earliest (scale, hyper) pair, scales first.
+  let best:
+    | { hyper: GpHyper; priorScale: number; logMarginal: number; alpha: Matrix; order: number }
+    | undefined;
+  grid.forEach((hyper, h) => {
+    const k = new Matrix(n, n);
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j <= i; j++) {
+        const v = kernel(rows[labelled[i]!]!, rows[labelled[j]!]!, d, hyper) + (i === j ? hyper.noise : 0);
+        k.set(i, j, v);
+        k.set(j, i, v);
+      }
+    const chol = new CholeskyDecomposition(k);
+    if (!chol.isPositiveDefinite()) return;
+    const l = chol.lowerTriangularMatrix;
+    let logDet = 0;
+    for (let i = 0; i < n; i++) logDet += Math.log(l.get(i, i));
+    residuals.forEach((t, c) => {
       const alpha = chol.solve(t);
-      const l = chol.lowerTriangularMatrix;
-      let logDet = 0;
-      for (let i = 0; i < n; i++) logDet += Math.log(l.get(i, i));
       let fit = 0;
       for (let i = 0; i < n; i++) fit += t.get(i, 0) * alpha.get(i, 0);
       const logMarginal = -0.5 * fit - logDet;
-      if (!best || logMarginal > best.logMarginal) best = { hyper, priorScale, logMarginal, alpha };
-    }
-  }
+      const order = c * grid.length + h;
+      if (!best || logMarginal > best.logMarginal || (logMarginal === best.logMarginal && order < best.order))
+        best = { hyper, priorScale: scales[c]!, logMarginal, alpha, order };
+    });
+  });
   if (!best) throw new Error("no hyper-parameters of the grid give a positive-definite kernel");
   const mean = new Float64Array(rows.length);
   for (let r = 0; r < rows.length; r++) {
