@@ -2,6 +2,7 @@
 // (spaces are code, not data, so they cannot be sent), builds the same metric scorer the main
 // thread would, and answers one architecture at a time.
 import { parentPort, workerData } from "node:worker_threads";
+import type { ArchScore } from "../metrics/scoreGraph.js";
 import { type MetricScorerOptions, metricScorer } from "../metrics/scorer.js";
 import { loadSpace } from "../spaces/index.js";
 
@@ -9,10 +10,11 @@ export interface WorkerInit extends Omit<MetricScorerOptions, "space"> {
   readonly spaceSource: string;
 }
 
-export type WorkerRequest = { readonly id: number; readonly archStr: string };
+/** One architecture at a time: the reply answers the worker's only request in flight. */
+export type WorkerRequest = { readonly archStr: string };
 export type WorkerReply =
-  | { readonly id: number; readonly score: import("../metrics/scoreGraph.js").ArchScore }
-  | { readonly id: number; readonly error: string }
+  | { readonly score: ArchScore }
+  | { readonly error: string }
   | { readonly ready: true }
   | { readonly failed: string };
 
@@ -21,11 +23,11 @@ const init = workerData as WorkerInit;
 try {
   const { spaceSource, ...options } = init;
   const scorer = metricScorer({ ...options, space: await loadSpace(spaceSource) });
-  port.on("message", async ({ id, archStr }: WorkerRequest) => {
+  port.on("message", async ({ archStr }: WorkerRequest) => {
     try {
-      port.postMessage({ id, score: await scorer.score(archStr) } satisfies WorkerReply);
+      port.postMessage({ score: await scorer.score(archStr) } satisfies WorkerReply);
     } catch (e) {
-      port.postMessage({ id, error: e instanceof Error ? e.message : String(e) } satisfies WorkerReply);
+      port.postMessage({ error: e instanceof Error ? e.message : String(e) } satisfies WorkerReply);
     }
   });
   port.postMessage({ ready: true } satisfies WorkerReply);

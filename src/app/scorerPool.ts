@@ -1,13 +1,13 @@
 // Scoring on several worker threads, each with its own ONNX Runtime sessions. onnxruntime-node's
 // run() blocks the calling thread, so in-process parallelism needs threads. Measured on this 2-core
-// machine (bench/sweep-profile.ts, NASWOT on NB201 cells): two single-threaded sessions side by side
-// score 1.4× as many cells per second as one session on two threads, because a cell's
+// machine (bench/sweep.bench.ts, NASWOT on 100 NB201 cells): two single-threaded sessions side by
+// side score 1.4–1.6× as many cells per second as one session on two threads, because a cell's
 // memory-bound train-mode BN, sums and layout reorders, its session creation and its JavaScript
 // (weight init, compile, the kernel) leave one of two intra-op threads idle much of the time.
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { ArchScore } from "../metrics/scoreGraph.js";
-import type { WorkerInit, WorkerReply } from "./scoreWorker.js";
+import type { WorkerInit, WorkerReply, WorkerRequest } from "./scoreWorker.js";
 
 export interface ScorerPool {
   score(archStr: string): Promise<ArchScore>;
@@ -38,7 +38,6 @@ function startWorker(init: WorkerInit): Worker {
  */
 export async function scorerPool(init: WorkerInit, workers: number): Promise<ScorerPool> {
   interface Task {
-    readonly id: number;
     readonly archStr: string;
     readonly resolve: (s: ArchScore) => void;
     readonly reject: (e: Error) => void;
@@ -48,7 +47,6 @@ export async function scorerPool(init: WorkerInit, workers: number): Promise<Sco
   const idle: Worker[] = [];
   let broken: Error | undefined;
   const all: Worker[] = [];
-  let nextId = 0;
   const fail = (error: Error) => {
     broken ??= error;
     for (const t of [...running.values(), ...queue.splice(0)]) t.reject(broken);
@@ -59,7 +57,7 @@ export async function scorerPool(init: WorkerInit, workers: number): Promise<Sco
       const worker = idle.pop()!;
       const task = queue.shift()!;
       running.set(worker, task);
-      worker.postMessage({ id: task.id, archStr: task.archStr });
+      worker.postMessage({ archStr: task.archStr } satisfies WorkerRequest);
     }
   };
   const started = await Promise.all(
@@ -100,7 +98,7 @@ export async function scorerPool(init: WorkerInit, workers: number): Promise<Sco
     score(archStr) {
       if (broken) return Promise.reject(broken);
       return new Promise<ArchScore>((resolve, reject) => {
-        queue.push({ id: nextId++, archStr, resolve, reject });
+        queue.push({ archStr, resolve, reject });
         dispatch();
       });
     },
