@@ -250,7 +250,8 @@ export function dashboardApi(source: StudySource, options: ApiOptions = {}): Hon
           }
         } catch (error) {
           await stream.writeSSE({
-            event: "error",
+            // Not "error": an EventSource delivers that name to its connection-error listeners.
+            event: "storage-error",
             data: JSON.stringify({ error: (error as Error).message }),
           });
         }

@@ -115,9 +115,14 @@ export class StudySource {
   }
 
   private static async openStorage(spec: string): Promise<{ storage: Storage; snapshot: boolean }> {
-    const snapshot = !isPostgresUrl(spec) && !existsSync(`${spec}-wal`);
-    const storage = await openStorage(spec, { readOnly: true, mustExist: true });
-    return { storage, snapshot };
+    const options = { readOnly: true, mustExist: true };
+    if (isPostgresUrl(spec)) return { storage: await openStorage(spec, options), snapshot: false };
+    // The store reads a file's bytes when it finds no -wal file; a writer can create or remove that
+    // file between these checks and its own, so only a -wal file seen on both sides means the
+    // connection is live. Taking a live one for a snapshot merely reopens it on each change.
+    const walBefore = existsSync(`${spec}-wal`);
+    const storage = await openStorage(spec, options);
+    return { storage, snapshot: !(walBefore && existsSync(`${spec}-wal`)) };
   }
 
   get location(): string {

@@ -557,9 +557,40 @@ function connectEvents(): void {
       changed = true;
       if (s.name === state.study) current = true;
     }
-    if (changed) void loadStudies().catch(report);
-    if (current) void refreshStudy().catch(report);
+    if (changed) retrying(loadStudies);
+    if (current) retrying(refreshStudy);
   });
+  // The server could not read its storage (a file being replaced): say so; the stream goes on.
+  source.addEventListener("storage-error", (event) => {
+    report(new Error((JSON.parse((event as MessageEvent<string>).data) as { error: string }).error));
+  });
+}
+
+const RETRY_MS = 1000;
+const retryTimers = new Map<() => Promise<void>, number>();
+
+/**
+ * Runs a reload; one that fails (the server briefly unable to read a file a writer is changing) is
+ * tried again after RETRY_MS until it succeeds, since the change that prompted it may be the last
+ * event the stream sends.
+ */
+function retrying(load: () => Promise<void>, afterFailure = false): void {
+  if (retryTimers.has(load)) return;
+  load().then(
+    () => {
+      if (afterFailure) showMessage(undefined);
+    },
+    (error: unknown) => {
+      report(error);
+      retryTimers.set(
+        load,
+        window.setTimeout(() => {
+          retryTimers.delete(load);
+          retrying(load, true);
+        }, RETRY_MS),
+      );
+    },
+  );
 }
 
 let refreshing: Promise<void> | undefined;
