@@ -367,7 +367,7 @@ describe("dashboard storage", () => {
       ["--import", "tsx", cliMain, "dashboard", "--storage", text, "--port", "0"],
       {
         encoding: "utf8",
-        timeout: 30_000,
+        timeout: 90_000,
       },
     );
     assert.equal(r.status, 1);
@@ -378,7 +378,7 @@ describe("dashboard storage", () => {
       ["--import", "tsx", cliMain, "dashboard", "--storage", file, "--port", "70000"],
       {
         encoding: "utf8",
-        timeout: 30_000,
+        timeout: 90_000,
       },
     );
     assert.equal(port.status, 1);
