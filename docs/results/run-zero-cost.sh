@@ -31,3 +31,4 @@ node --import tsx src/cli/main.ts score --space nbmacro --metric ranker,params,f
   --out docs/results/nbmacro-ranker.jsonl # the 3,297 NB-Macro networks without accuracies too
 node --import tsx bench/full-space-table.ts
 node --import tsx bench/ranker-report.ts > docs/results/ranker-report.md
+node --import tsx bench/ranker-weights.ts > docs/results/ranker-weights.txt # tried, not adopted
