@@ -37,8 +37,12 @@ function table(files: readonly string[], columns: readonly string[], out: string
 }
 
 table(
-  ["docs/results/zc-all-15625.jsonl", "docs/results/zc-ranker-15625.jsonl"],
-  ["params", "flops", "linear_regions", "meco", "meco_opt", "ranker"],
+  [
+    "docs/results/zc-all-15625.jsonl",
+    "docs/results/zc-ranker-15625.jsonl",
+    "docs/results/zc-naswot-15625.jsonl",
+  ],
+  ["params", "flops", "linear_regions", "naswot", "meco", "meco_opt", "ranker"],
   "docs/results/nb201-zero-cost.csv",
 );
 table(

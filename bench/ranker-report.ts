@@ -4,7 +4,7 @@
 //   validation accuracy (bench/aggregate-protocol.ts, docs/zero-cost-nb201.md); reported here on
 //   every other cell against c10_test_200, then unchanged against the CIFAR-100 and ImageNet16-120
 //   columns; NB101 (263 cells, val_accuracy_108) and NB-Macro (3,264 cells, mean_acc) from
-//   bench/transfer-sweep.ts.
+//   bench/transfer-sweep.ts. NASWOT beside them where docs/results/zc-naswot-15625.jsonl holds it.
 //   Few labels: N = 10, 20, 50, 100 labelled cells drawn by seeds 0–9 from the held-out cells, the
 //   predictor (src/predict/fewLabel.ts) fitted on a cheap label (NB201 c10valid_valid_200, NB-Macro
 //   one training seed test_acc_seed0, NB101 val_accuracy_108), rated on the remaining cells against
@@ -138,12 +138,25 @@ const nbTruth = new Map(
     return [c, Float64Array.from(all, (a) => col[table.indexOf(a)!]!)] as const;
   }),
 );
+const NASWOT_FILE = "docs/results/zc-naswot-15625.jsonl";
 const d201 = load(
-  ["docs/results/zc-ranker-15625.jsonl", "docs/results/zc-all-15625.jsonl"],
+  ["docs/results/zc-ranker-15625.jsonl", "docs/results/zc-all-15625.jsonl", NASWOT_FILE].filter(existsSync),
   all,
   nbTruth,
   "NB201",
+  ["ranker", "meco", "meco_opt", "linear_regions", "naswot", "params", "flops"],
 );
+{
+  // A cell whose K_H is singular has NASWOT −∞ in the reference (slogdet), stored as null: it
+  // ranks below every finite value instead of leaving the comparison.
+  const naswot = d201.values.get("naswot");
+  const scoredByNaswot = existsSync(NASWOT_FILE)
+    ? new Set(readJsonl<{ arch_str: string }>(NASWOT_FILE).map((r) => r.arch_str))
+    : new Set<string>();
+  if (naswot)
+    for (const [i, a] of all.entries())
+      if (scoredByNaswot.has(a) && Number.isNaN(naswot[i]!)) naswot[i] = -Number.MAX_VALUE;
+}
 const tune = new Set(chooseArchitectures(nb201, { sample: 200 }, 0).archStrs);
 const meco = d201.values.get("meco")!;
 // Held out: every cell but the tuning ones, where the sweep has reached it.

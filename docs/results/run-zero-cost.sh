@@ -23,6 +23,7 @@ $S --metric epsinas --sample 200 --out docs/results/zc-epsinas-200.jsonl
 # The ranker (src/metrics/ranker.ts) on every NB201 cell, on worker threads; its choice, then its
 # transfer sweeps and the whole-space report (docs/zero-cost-nb201.md, "The ranker").
 $S --metric ranker --all --workers 2 --out docs/results/zc-ranker-15625.jsonl
+$S --metric naswot --all --workers 2 --out docs/results/zc-naswot-15625.jsonl # 75 min here
 node --import tsx bench/aggregate-protocol.ts --method product --max-size 4 \
   --pool meco,meco_opt,linear_regions,params,naswot,zen,synflow > docs/results/aggregate-protocol-nb201-product.txt
 node --import tsx bench/transfer-sweep.ts --space nb101
