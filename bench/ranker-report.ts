@@ -40,6 +40,8 @@ function load(
   truth: ReadonlyMap<string, Float64Array>,
   name: string,
   names: readonly string[] = ["ranker", "meco", "meco_opt", "linear_regions", "params", "flops"],
+  /** Values whose null (the metric ran, no finite value) ranks below every finite one, not NaN. */
+  nullRanksLowest: readonly string[] = [],
 ): SpaceData {
   const byArch = new Map<string, Record<string, unknown>>();
   // Records of several files merged per architecture; the first file's value of a name wins.
@@ -51,9 +53,11 @@ function load(
       .filter((n) => [...byArch.values()].some((r) => typeof r[n] === "number"))
       .map((n) => [
         n,
-        Float64Array.from(archs, (a) =>
-          typeof byArch.get(a)?.[n] === "number" ? (byArch.get(a)![n] as number) : Number.NaN,
-        ),
+        Float64Array.from(archs, (a) => {
+          const v = byArch.get(a)?.[n];
+          if (typeof v === "number") return v;
+          return v === null && nullRanksLowest.includes(n) ? -Number.MAX_VALUE : Number.NaN;
+        }),
       ]),
   );
   return { name, archs, values, truth };
@@ -138,25 +142,19 @@ const nbTruth = new Map(
     return [c, Float64Array.from(all, (a) => col[table.indexOf(a)!]!)] as const;
   }),
 );
-const NASWOT_FILE = "docs/results/zc-naswot-15625.jsonl";
 const d201 = load(
-  ["docs/results/zc-ranker-15625.jsonl", "docs/results/zc-all-15625.jsonl", NASWOT_FILE].filter(existsSync),
+  [
+    "docs/results/zc-ranker-15625.jsonl",
+    "docs/results/zc-all-15625.jsonl",
+    "docs/results/zc-naswot-15625.jsonl",
+  ].filter(existsSync),
   all,
   nbTruth,
   "NB201",
   ["ranker", "meco", "meco_opt", "linear_regions", "naswot", "params", "flops"],
+  // A singular K_H is NASWOT −∞ in the reference (slogdet), stored as null.
+  ["naswot"],
 );
-{
-  // A cell whose K_H is singular has NASWOT −∞ in the reference (slogdet), stored as null: it
-  // ranks below every finite value instead of leaving the comparison.
-  const naswot = d201.values.get("naswot");
-  const scoredByNaswot = existsSync(NASWOT_FILE)
-    ? new Set(readJsonl<{ arch_str: string }>(NASWOT_FILE).map((r) => r.arch_str))
-    : new Set<string>();
-  if (naswot)
-    for (const [i, a] of all.entries())
-      if (scoredByNaswot.has(a) && Number.isNaN(naswot[i]!)) naswot[i] = -Number.MAX_VALUE;
-}
 const tune = new Set(chooseArchitectures(nb201, { sample: 200 }, 0).archStrs);
 const meco = d201.values.get("meco")!;
 // Held out: every cell but the tuning ones, where the sweep has reached it.
